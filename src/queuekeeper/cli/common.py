@@ -1,0 +1,54 @@
+"""Options and plumbing that ``plan`` and ``apply`` share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from queuekeeper.cloudtasks import CloudTasks
+
+EMULATOR_DB_ENV = "QUEUEKEEPER_EMULATOR_DB"
+DEFAULT_EMULATOR_DB = ".queuekeeper/emulator.sqlite3"
+
+
+def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--emulator``: the same target selection for every command."""
+    return click.option(
+        "--emulator",
+        "use_emulator",
+        is_flag=True,
+        help="Run against an embedded emulator (state in $QUEUEKEEPER_EMULATOR_DB, "
+        f"else {DEFAULT_EMULATOR_DB}). Without it: $CLOUD_TASKS_EMULATOR_HOST, "
+        "else Google Cloud with application default credentials.",
+    )(command)
+
+
+@contextmanager
+def connect(use_emulator: bool) -> Iterator[CloudTasks]:
+    """The API the command talks to, open for the ``with`` block."""
+    # Imported here so `validate` never loads grpc or google-cloud-tasks.
+    from queuekeeper.cloudtasks import CloudTasks, make_client
+
+    if not use_emulator:
+        api = CloudTasks(make_client())
+        try:
+            yield api
+        finally:
+            api.close()
+        return
+
+    from queuekeeper.emulator import Emulator
+
+    db = Path(os.environ.get(EMULATOR_DB_ENV) or DEFAULT_EMULATOR_DB)
+    with Emulator(db_path=db) as emulator:
+        api = CloudTasks(make_client(emulator.address))
+        try:
+            yield api
+        finally:
+            api.close()

@@ -1,0 +1,23 @@
+"""``queuekeeper validate``: offline checks of manifest files."""
+
+from __future__ import annotations
+
+import click
+
+from queuekeeper.errors import EXIT_ERROR, EXIT_OK
+from queuekeeper.manifest import check_files
+from queuekeeper.render import problems_text
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_command(files: tuple[str, ...]) -> int:
+    """Check manifest FILES offline; report every problem with file and line."""
+    problems = check_files(files)
+    if problems:
+        click.echo(problems_text(problems), err=True)
+        noun = "problem" if len(problems) == 1 else "problems"
+        click.secho(f"{len(problems)} {noun} found", fg="red", err=True)
+        return EXIT_ERROR
+    click.echo(f"{len(files)} manifest{'s' if len(files) != 1 else ''} valid")
+    return EXIT_OK

@@ -1,0 +1,297 @@
+"""The one adapter over google-cloud-tasks.
+
+Everything that imports the official client lives here: building a client for
+Google Cloud or an emulator, converting between our flat settings and the
+API's ``Queue`` message, and translating the vendor's exceptions into
+:mod:`queuekeeper.errors` with the cause chained.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+import grpc
+from google.api_core import exceptions as gexc
+from google.api_core import retry as gretry
+from google.auth import exceptions as auth_exc
+from google.cloud import tasks_v2
+from google.cloud.tasks_v2.services.cloud_tasks.transports import (
+    CloudTasksGrpcTransport,
+)
+from google.protobuf import field_mask_pb2
+
+from queuekeeper import errors
+from queuekeeper.fields import (
+    FIELDS,
+    Kind,
+    Pairs,
+    Value,
+    token_pairs,
+    uri_override_pairs,
+)
+from queuekeeper.manifest import QueueKey
+from queuekeeper.plan import LiveQueue
+
+log = logging.getLogger(__name__)
+
+EMULATOR_HOST_ENV = "CLOUD_TASKS_EMULATOR_HOST"
+LIST_PAGE_SIZE = 9800  # the API's largest ListQueues page
+CALL_TIMEOUT = 30.0
+
+_QueuePb: Any = type(tasks_v2.Queue.pb(tasks_v2.Queue()))
+_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.ResourceExhausted)
+_ERRORS: Mapping[type[Exception], type[errors.ApiError]] = {
+    gexc.NotFound: errors.NotFoundError,
+    gexc.AlreadyExists: errors.AlreadyExistsError,
+    gexc.FailedPrecondition: errors.FailedPreconditionError,
+    gexc.PermissionDenied: errors.PermissionDeniedError,
+    gexc.InvalidArgument: errors.InvalidArgumentError,
+    gexc.ServiceUnavailable: errors.TransientError,
+    gexc.DeadlineExceeded: errors.TransientError,
+    gexc.ResourceExhausted: errors.TransientError,
+}
+
+T = TypeVar("T")
+
+
+def default_retry(deadline: float = 60.0) -> gretry.Retry:
+    """Exponential backoff on the errors that say "try again later"."""
+    return gretry.Retry(
+        predicate=gretry.if_exception_type(*_TRANSIENT),
+        initial=0.2,
+        maximum=5.0,
+        multiplier=2.0,
+        timeout=deadline,
+    )
+
+
+def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
+    """A client for the emulator at ``host:port``, else for Google Cloud.
+
+    Without an emulator the client uses application default credentials.
+    """
+    host = emulator_host or os.environ.get(EMULATOR_HOST_ENV)
+    if host:
+        channel = grpc.insecure_channel(host)
+        return tasks_v2.CloudTasksClient(
+            transport=CloudTasksGrpcTransport(channel=channel)
+        )
+    try:
+        return tasks_v2.CloudTasksClient()
+    except auth_exc.DefaultCredentialsError as exc:
+        raise errors.QueuekeeperError(
+            "no Google Cloud credentials found",
+            hint="run `gcloud auth application-default login`, or use --emulator "
+            f"or set {EMULATOR_HOST_ENV}",
+        ) from exc
+
+
+def translate(exc: Exception) -> errors.QueuekeeperError:
+    """Our error for a vendor exception (the caller chains the cause)."""
+    if isinstance(exc, gexc.RetryError) and exc.cause is not None:
+        return translate(exc.cause)
+    if isinstance(exc, gexc.GoogleAPICallError):
+        kind = next((v for k, v in _ERRORS.items() if isinstance(exc, k)), None)
+        code = getattr(exc.code, "name", None) or str(exc.code)
+        return (kind or errors.ApiError)(str(code), exc.message or str(exc))
+    if isinstance(exc, auth_exc.GoogleAuthError):
+        return errors.QueuekeeperError(f"authentication failed: {exc}")
+    return errors.ApiError("UNKNOWN", str(exc))
+
+
+class CloudTasks:
+    """Queue administration on one client, with retries and our errors."""
+
+    def __init__(
+        self, client: tasks_v2.CloudTasksClient, *, retry_deadline: float = 60.0
+    ) -> None:
+        self.client = client
+        self.retry = default_retry(retry_deadline)
+
+    def _call(self, what: str, call: Callable[..., T], **kwargs: Any) -> T:
+        log.info("%s %s", what, kwargs.get("name") or kwargs.get("parent") or "")
+        try:
+            return call(**kwargs, retry=self.retry, timeout=CALL_TIMEOUT)
+        except (gexc.GoogleAPIError, auth_exc.GoogleAuthError) as exc:
+            raise translate(exc) from exc
+
+    def list_queues(self, project: str, location: str) -> list[LiveQueue]:
+        """Every queue in one location: one paged ListQueues, largest pages."""
+        parent = f"projects/{project}/locations/{location}"
+        request = {"parent": parent, "page_size": LIST_PAGE_SIZE}
+        pager = self._call("ListQueues", self.client.list_queues, request=request)
+        try:
+            return [to_live(tasks_v2.Queue.pb(q)) for q in pager]
+        except gexc.GoogleAPIError as exc:  # later pages are fetched lazily
+            raise translate(exc) from exc
+
+    def get_queue(self, key: QueueKey) -> LiveQueue | None:
+        try:
+            queue = self._call("GetQueue", self.client.get_queue, name=key.path)
+        except errors.NotFoundError:
+            return None
+        return to_live(tasks_v2.Queue.pb(queue))
+
+    def create_queue(self, key: QueueKey, settings: Mapping[str, Value]) -> None:
+        queue = tasks_v2.Queue.wrap(to_queue_pb(key, settings))
+        self._call(
+            "CreateQueue", self.client.create_queue, parent=key.parent, queue=queue
+        )
+
+    def update_queue(self, key: QueueKey, settings: Mapping[str, Value]) -> None:
+        """Send exactly ``settings``: their paths become the update mask."""
+        if not settings:
+            return  # an empty mask would mean "every field" to the API
+        queue = tasks_v2.Queue.wrap(to_queue_pb(key, settings))
+        mask = field_mask_pb2.FieldMask(paths=sorted(settings))
+        self._call(
+            "UpdateQueue", self.client.update_queue, queue=queue, update_mask=mask
+        )
+
+    def pause_queue(self, key: QueueKey) -> None:
+        self._call("PauseQueue", self.client.pause_queue, name=key.path)
+
+    def resume_queue(self, key: QueueKey) -> None:
+        self._call("ResumeQueue", self.client.resume_queue, name=key.path)
+
+    def close(self) -> None:
+        self.client.transport.close()  # type: ignore[no-untyped-call]
+
+
+def to_queue_pb(key: QueueKey, settings: Mapping[str, Value]) -> Any:
+    """A raw ``Queue`` message carrying ``settings``."""
+    queue = _QueuePb(name=key.path)
+    for path, value in settings.items():
+        _SETTERS[FIELDS[path].kind](queue, path, value)
+    return queue
+
+
+def _walk(message: Any, path: str) -> tuple[Any, str]:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        message = getattr(message, part)
+    return message, leaf
+
+
+def _set_scalar(queue: Any, path: str, value: Value) -> None:
+    message, leaf = _walk(queue, path)
+    setattr(message, leaf, value)
+
+
+def _set_duration(queue: Any, path: str, value: Value) -> None:
+    message, leaf = _walk(queue, path)
+    assert isinstance(value, int)
+    getattr(message, leaf).FromNanoseconds(value)
+
+
+def _set_method(queue: Any, path: str, value: Value) -> None:
+    queue.http_target.http_method = _enum(tasks_v2.HttpMethod, str(value))
+
+
+def _set_pairs(queue: Any, path: str, value: Value) -> None:
+    assert isinstance(value, tuple)
+    target = queue.http_target
+    items = dict(value)
+    if path == "http_target.header_overrides":
+        target.SetInParent()
+        for name, text in value:
+            item = target.header_overrides.add()
+            item.header.key = name
+            item.header.value = text
+    elif path == "http_target.uri_override":
+        _set_uri_override(target.uri_override, items)
+    else:
+        token = getattr(target, path.rsplit(".", 1)[1])
+        for name, text in value:
+            setattr(token, name, text)
+
+
+def _set_uri_override(uri: Any, items: Mapping[str, str]) -> None:
+    uri.scheme = _enum(tasks_v2.UriOverride.Scheme, items["scheme"])
+    uri.host = items["host"]
+    uri.port = int(items["port"] or 0)
+    uri.path_override.path = items["path"]
+    uri.query_override.query_params = items["query_params"]
+    uri.uri_override_enforce_mode = _enum(
+        tasks_v2.UriOverride.UriOverrideEnforceMode, items["uri_override_enforce_mode"]
+    )
+
+
+def _enum(enum_type: Any, name: str) -> int:
+    """The wire number of an enum value named ``name``."""
+    return int(getattr(enum_type, name))
+
+
+_SETTERS: Mapping[Kind, Callable[[Any, str, Value], None]] = {
+    Kind.RATE: _set_scalar,
+    Kind.COUNT: _set_scalar,
+    Kind.RATIO: _set_scalar,
+    Kind.DURATION: _set_duration,
+    Kind.METHOD: _set_method,
+    Kind.PAIRS: _set_pairs,
+}
+
+
+def to_live(queue: Any) -> LiveQueue:
+    """Our view of a raw ``Queue`` message: every managed field it has."""
+    rate = queue.rate_limits
+    retry = queue.retry_config
+    settings: dict[str, Value] = {
+        "rate_limits.max_dispatches_per_second": float(rate.max_dispatches_per_second),
+        "rate_limits.max_concurrent_dispatches": int(rate.max_concurrent_dispatches),
+        "retry_config.max_attempts": int(retry.max_attempts),
+        "retry_config.max_doublings": int(retry.max_doublings),
+        "stackdriver_logging_config.sampling_ratio": float(
+            queue.stackdriver_logging_config.sampling_ratio
+        ),
+        "http_target.header_overrides": tuple(
+            sorted(
+                (h.header.key, h.header.value)
+                for h in queue.http_target.header_overrides
+            )
+        ),
+    }
+    # An unset duration reads as zero: for max_retry_duration that is the
+    # API's own meaning ("unlimited"), and the backoffs are always set.
+    for name in ("min_backoff", "max_backoff", "max_retry_duration"):
+        settings[f"retry_config.{name}"] = getattr(retry, name).ToNanoseconds()
+    settings.update(_http_target(queue.http_target))
+    return LiveQueue(
+        key=QueueKey.from_path(queue.name),
+        settings=settings,
+        state=_QueuePb.State.Name(queue.state),
+        max_burst_size=int(rate.max_burst_size),
+    )
+
+
+def _http_target(target: Any) -> Iterator[tuple[str, Pairs | str]]:
+    if target.http_method:
+        yield "http_target.http_method", tasks_v2.HttpMethod(target.http_method).name
+    if target.HasField("uri_override"):
+        uri = target.uri_override
+        yield (
+            "http_target.uri_override",
+            uri_override_pairs(
+                host=uri.host,
+                scheme=tasks_v2.UriOverride.Scheme(uri.scheme).name
+                if uri.scheme
+                else "",
+                port=uri.port,
+                path=uri.path_override.path,
+                query_params=uri.query_override.query_params,
+                enforce_mode=tasks_v2.UriOverride.UriOverrideEnforceMode(
+                    uri.uri_override_enforce_mode
+                ).name
+                if uri.uri_override_enforce_mode
+                else "",
+            ),
+        )
+    for path in ("http_target.oauth_token", "http_target.oidc_token"):
+        leaf = path.rsplit(".", 1)[1]
+        if target.HasField(leaf):
+            token = getattr(target, leaf)
+            detail = token.scope if leaf == "oauth_token" else token.audience
+            yield path, token_pairs(path, token.service_account_email, detail)

@@ -1,0 +1,33 @@
+"""Resource names: parsing and the checks the real API applies to them."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import BAD_QUEUE_NAME, invalid
+
+# Reference §5.1: project IDs may hold `:` and `.` (domain-scoped projects).
+_PARENT = r"projects/[A-Za-z0-9\-:.]+/locations/[A-Za-z0-9\-]+"
+_PARENT_RE = re.compile(_PARENT)
+_QUEUE_RE = re.compile(rf"(?P<parent>{_PARENT})/queues/[A-Za-z0-9\-]{{1,100}}")
+
+# Not a recorded message: production answers a bad parent with PERMISSION_DENIED
+# for an unknown project, which a local emulator cannot tell apart.
+_BAD_PARENT = (
+    'Parent must be formatted: "projects/<PROJECT_ID>/locations/<LOCATION_ID>".'
+)
+
+
+def check_parent(parent: str) -> str:
+    """Return `parent` if it is `projects/P/locations/L`, else INVALID_ARGUMENT."""
+    if not _PARENT_RE.fullmatch(parent):
+        raise invalid(_BAD_PARENT)
+    return parent
+
+
+def queue_parent(name: str) -> str:
+    """Return the parent of a well-formed queue name, else INVALID_ARGUMENT."""
+    match = _QUEUE_RE.fullmatch(name)
+    if match is None:
+        raise invalid(BAD_QUEUE_NAME)
+    return match.group("parent")

@@ -1,0 +1,140 @@
+"""The `Emulator`: a local Cloud Tasks v2 gRPC server over a SQLite store."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent import futures
+from datetime import timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import grpc
+
+from .errors import ApiError
+from .handlers import CallCounter, generic_handler
+from .messages import STATES_BY_NAME
+from .service import QueueService
+from .store import QueueStore
+
+_WORKERS = 16
+_STOP_GRACE_SECONDS = 1.0
+# Real Cloud Tasks keeps a deleted queue's name for 7 days (reference §5.8).
+DEFAULT_QUEUE_TOMBSTONE = timedelta(days=7)
+
+
+class Emulator:
+    """A local Cloud Tasks v2 server that the official client talks to unchanged.
+
+    `db_path=None` keeps state in memory; a path keeps it in a SQLite file (its
+    directories are created) so queues survive a restart. Use it as a context
+    manager, or call `start()` and `stop()`.
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        queue_tombstone: timedelta = DEFAULT_QUEUE_TOMBSTONE,
+    ) -> None:
+        self._db_path = None if db_path is None else Path(db_path)
+        self._host = host
+        self._port = port
+        self._queue_tombstone = queue_tombstone
+        self._counter = CallCounter()
+        self._stopped = threading.Event()
+        self._stopped.set()
+        self._server: Any = None
+        self._executor: futures.ThreadPoolExecutor | None = None
+        self._store: QueueStore | None = None
+        self._service: QueueService | None = None
+        self._bound_port = 0
+
+    @property
+    def address(self) -> str:
+        """`host:port` the server listens on, with the port actually bound."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._address(self._bound_port)
+
+    @property
+    def call_counts(self) -> dict[str, int]:
+        """A copy of the calls received per RPC method name, e.g. "ListQueues"."""
+        return self._counter.snapshot()
+
+    def reset_call_counts(self) -> None:
+        self._counter.reset()
+
+    def start(self) -> None:
+        """Open the store and start serving; returns once the port is bound."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        store = QueueStore(self._db_path)
+        service = QueueService(store, self._queue_tombstone)
+        executor = futures.ThreadPoolExecutor(max_workers=_WORKERS)
+        server = grpc.server(executor)
+        server.add_generic_rpc_handlers((generic_handler(service, self._counter),))
+        address = self._address(self._port)
+        try:
+            self._bound_port = server.add_insecure_port(address)
+        except RuntimeError:
+            store.close()
+            raise
+        server.start()
+        self._store, self._service, self._server = store, service, server
+        self._executor = executor
+        self._stopped.clear()
+
+    def stop(self) -> None:
+        """Stop serving and close the store; safe to call twice."""
+        server, store, executor = self._server, self._store, self._executor
+        if server is None or store is None or executor is None:
+            return
+        # A short grace lets in-flight calls finish before the store closes.
+        server.stop(grace=_STOP_GRACE_SECONDS).wait()
+        executor.shutdown(wait=True)
+        store.close()
+        self._server = self._store = self._service = self._executor = None
+        self._stopped.set()
+
+    def wait(self) -> None:
+        """Block until `stop()` is called (from another thread or a signal)."""
+        # Waiting in short slices keeps the main thread responsive to Ctrl-C.
+        while not self._stopped.wait(0.5):
+            pass
+
+    def set_queue_state(self, name: str, state: str) -> None:
+        """Test hook: force a queue's state, e.g. "DISABLED" (reference §6.5).
+
+        Real Cloud Tasks disables a queue only through a queue.yaml upload that
+        omits it, which an emulator has no way to receive.
+        """
+        if self._service is None:
+            raise RuntimeError("the emulator is not running")
+        if state.upper() not in STATES_BY_NAME:
+            raise ValueError(f"unknown queue state {state!r}")
+        try:
+            self._service.set_state(name, STATES_BY_NAME[state.upper()])
+        except ApiError as error:
+            if error.code == grpc.StatusCode.NOT_FOUND:
+                raise KeyError(name) from error
+            raise ValueError(error.message) from error
+
+    def _address(self, port: int) -> str:
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{host}:{port}"
+
+    def __enter__(self) -> Emulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,115 @@
+"""JSON Schema validation with messages a person can act on.
+
+The schema (``schemas/queues.schema.json``, shipped in the package) is the
+published contract that editors and ``check-jsonschema`` read; this module
+turns its errors into :class:`~queuekeeper.errors.Problem` records with the
+line of the offending key and wording of our own (``x-error`` in the schema).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from queuekeeper.manifest.yamlload import Document, Path
+
+OUTPUT_ONLY_HINTS = {
+    "max_burst_size": (
+        "max_burst_size is output-only in the Cloud Tasks v2 API: the service "
+        "derives it from max_dispatches_per_second and ignores any value sent",
+        "remove it; set max_dispatches_per_second instead",
+    ),
+}
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    text = resources.files("queuekeeper").joinpath("schemas/queues.schema.json")
+    loaded: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def check_schema(doc: Document) -> set[Path]:
+    """Record every schema problem on ``doc``; return the paths that failed."""
+    failed: set[Path] = set()
+    errors = sorted(_validator().iter_errors(doc.data), key=lambda e: e.json_path)
+    for error in errors:
+        path: Path = tuple(error.absolute_path)
+        if path in doc.tainted:
+            continue
+        failed.add(path)
+        _describe(doc, path, error)
+    return failed
+
+
+def _describe(doc: Document, path: Path, error: ValidationError) -> None:
+    validator = error.validator
+    instance: Any = error.instance
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        _unknown_keys(doc, path, instance, _schema_of(error))
+    elif validator == "required":
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [k for k in required if k not in instance]
+        doc.problem(path, "missing required key " + ", ".join(map(repr, missing)))
+    elif not path and validator == "type":
+        shape = type(error.instance).__name__
+        doc.problem(
+            path,
+            f"the top level must be a mapping, not a {shape}",
+            "start with version: 1, project, location and queues",
+        )
+    elif path == ("version",):
+        doc.problem(
+            path,
+            f"unsupported version {error.instance!r}",
+            "this queuekeeper reads manifests of version 1",
+        )
+    else:
+        doc.problem(path, _wrong_value(error))
+
+
+def _schema_of(error: ValidationError) -> dict[str, Any]:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _unknown_keys(
+    doc: Document, path: Path, instance: dict[str, Any], schema: dict[str, Any]
+) -> None:
+    allowed = sorted(schema.get("properties", {}))
+    for key in instance:
+        if key in allowed:
+            continue
+        if key in OUTPUT_ONLY_HINTS:
+            message, hint = OUTPUT_ONLY_HINTS[key]
+            doc.problem((*path, key), message, hint)
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else ("allowed here: " + ", ".join(allowed))
+        )
+        doc.problem((*path, key), f"unknown key {key!r}", hint)
+
+
+def _wrong_value(error: ValidationError) -> str:
+    value = error.instance
+    expected = _schema_of(error).get("x-error")
+    if error.validator in ("maximum", "exclusiveMaximum"):
+        return f"{value!r} is above the maximum of {error.validator_value}"
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        return f"{value!r} is below the minimum of {error.validator_value}"
+    if expected:
+        return f"{value!r} is not valid here: expected {expected}"
+    return error.message

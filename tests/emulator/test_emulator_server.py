@@ -1,0 +1,127 @@
+"""The Emulator object: address, persistence, call counts, threads, stopping."""
+
+from __future__ import annotations
+
+import threading
+from concurrent import futures
+from pathlib import Path
+
+import pytest
+from google.api_core import exceptions
+from google.cloud import tasks_v2
+
+from queuekeeper.emulator import Emulator
+from tests.emulator.conftest import PARENT, CreateQueue, connect, queue_name
+
+Client = tasks_v2.CloudTasksClient
+
+
+def test_the_address_is_loopback_with_the_port_actually_bound(
+    emulator: Emulator,
+) -> None:
+    host, port = emulator.address.rsplit(":", 1)
+
+    assert host == "127.0.0.1"
+    assert int(port) > 0
+
+
+def test_queues_in_a_database_file_survive_a_restart(tmp_path: Path) -> None:
+    db_path = tmp_path / "nested" / "dir" / "emulator.sqlite"
+    with Emulator(db_path) as first, connect(first) as client:
+        client.create_queue(parent=PARENT, queue=tasks_v2.Queue(name=queue_name("q1")))
+        paused = client.pause_queue(name=queue_name("q1"))
+
+    with Emulator(db_path) as second, connect(second) as client:
+        assert client.get_queue(name=queue_name("q1")) == paused
+        assert [q.name for q in client.list_queues(parent=PARENT)] == [paused.name]
+
+
+def test_an_in_memory_emulator_starts_empty_each_time() -> None:
+    with Emulator() as first, connect(first) as client:
+        client.create_queue(parent=PARENT, queue=tasks_v2.Queue(name=queue_name("q1")))
+    with Emulator() as second, connect(second) as client:
+        assert list(client.list_queues(parent=PARENT)) == []
+
+
+def test_call_counts_count_each_rpc_by_method_name(
+    emulator: Emulator, client: Client, create: CreateQueue
+) -> None:
+    create("q1")
+    client.get_queue(name=queue_name("q1"))
+    client.get_queue(name=queue_name("q1"))
+    with pytest.raises(exceptions.NotFound):
+        client.get_queue(name=queue_name("missing"))
+    list(client.list_queues(parent=PARENT))
+
+    assert emulator.call_counts == {"CreateQueue": 1, "GetQueue": 3, "ListQueues": 1}
+
+
+def test_call_counts_are_a_snapshot_and_can_be_reset(
+    emulator: Emulator, create: CreateQueue
+) -> None:
+    create("q1")
+    snapshot = emulator.call_counts
+    snapshot["CreateQueue"] = 99
+
+    assert emulator.call_counts == {"CreateQueue": 1}
+    emulator.reset_call_counts()
+    assert emulator.call_counts == {}
+
+
+def test_task_and_iam_rpcs_are_unimplemented_for_now_but_counted(
+    emulator: Emulator, client: Client
+) -> None:
+    with pytest.raises(exceptions.MethodNotImplemented, match="ListTasks"):
+        list(client.list_tasks(parent=queue_name("q1")))
+    with pytest.raises(exceptions.MethodNotImplemented):
+        client.get_iam_policy(resource=queue_name("q1"))
+
+    assert emulator.call_counts == {"ListTasks": 1, "GetIamPolicy": 1}
+
+
+def test_concurrent_creates_from_many_threads_all_land(
+    client: Client, create: CreateQueue
+) -> None:
+    with futures.ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: create(f"q{n:03d}"), range(200)))
+
+    assert len(list(client.list_queues(parent=PARENT))) == 200
+
+
+def test_concurrent_creates_of_one_name_succeed_exactly_once(
+    create: CreateQueue,
+) -> None:
+    def attempt(_: int) -> bool:
+        try:
+            create("same")
+        except exceptions.AlreadyExists:
+            return False
+        return True
+
+    with futures.ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(16)))
+
+    assert outcomes.count(True) == 1
+
+
+def test_wait_returns_once_another_thread_stops_the_emulator() -> None:
+    emulator = Emulator()
+    emulator.start()
+    stopper = threading.Timer(0.1, emulator.stop)
+    stopper.start()
+
+    emulator.wait()
+
+    stopper.join()
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emulator.address
+
+
+def test_stopping_twice_is_harmless() -> None:
+    emulator = Emulator()
+    emulator.start()
+    emulator.stop()
+    emulator.stop()
+
+    with pytest.raises(RuntimeError):
+        emulator.set_queue_state(queue_name("q1"), "PAUSED")
