@@ -102,6 +102,9 @@ def format_duration(nanos: int) -> str:
 
 
 def format_rate(rate: float) -> str:
+    """Per second from 1/s up; below that, the first unit that is whole."""
+    if rate >= 1:
+        return f"{rate:g}/s"
     for unit, size in (("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)):
         per_unit = rate * size
         if per_unit >= 1 and math.isclose(per_unit, round(per_unit), rel_tol=1e-9):

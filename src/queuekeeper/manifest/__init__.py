@@ -22,6 +22,7 @@ __all__ = [
     "QueueSpec",
     "check_files",
     "load_manifest",
+    "parse_text",
 ]
 
 
@@ -52,6 +53,19 @@ def _collect(paths: Iterable[str]) -> tuple[list[QueueSpec], list[Problem]]:
         found, wrong = _read(path)
         specs.extend(found)
         problems.extend(wrong)
+    return _with_duplicates(specs, problems)
+
+
+def parse_text(
+    name: str, text: str, environ: Mapping[str, str]
+) -> tuple[list[QueueSpec], list[Problem]]:
+    """Specs and problems of one manifest given as text (``name`` for errors)."""
+    return _with_duplicates(*_parse(name, text, environ))
+
+
+def _with_duplicates(
+    specs: list[QueueSpec], problems: list[Problem]
+) -> tuple[list[QueueSpec], list[Problem]]:
     for spec, message in duplicate_problems(specs):
         problems.append(
             Problem(spec.file, spec.line, "", message, "remove one of them")

@@ -211,7 +211,9 @@ class _Walker:
             self.doc.problem(path, str(exc))
             self.doc.tainted.add(path)
             return node.value
-        if getattr(node, "style", None) is not None:  # quoted: stays a string
+        # Quoted scalars stay strings. The plain style is None in PyYAML's
+        # Python parser and "" in its C parser.
+        if getattr(node, "style", None):
             return text
         # A plain scalar takes the type its substituted text would have had,
         # so `max_attempts: ${ATTEMPTS:-3}` is the number 3.
