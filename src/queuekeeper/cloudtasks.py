@@ -95,7 +95,8 @@ def translate(exc: Exception) -> errors.QueuekeeperError:
         return translate(exc.cause)
     if isinstance(exc, gexc.GoogleAPICallError):
         kind = next((v for k, v in _ERRORS.items() if isinstance(exc, k)), None)
-        code = getattr(exc.code, "name", None) or str(exc.code)
+        status = exc.grpc_status_code  # None over REST: fall back to HTTP's name
+        code = status.name if status is not None else getattr(exc.code, "name", "")
         return (kind or errors.ApiError)(str(code), exc.message or str(exc))
     if isinstance(exc, auth_exc.GoogleAuthError):
         return errors.QueuekeeperError(f"authentication failed: {exc}")

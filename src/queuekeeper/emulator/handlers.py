@@ -11,6 +11,7 @@ from google.protobuf import empty_pb2
 
 from . import messages as pb
 from .errors import ApiError
+from .faults import AFTER, BEFORE, Faults
 from .service import QueueService
 
 # The rest of the service; tasks arrive in a later stage. They are registered
@@ -51,7 +52,7 @@ class CallCounter:
             self._counts.clear()
 
 
-def generic_handler(service: QueueService, counter: CallCounter) -> Any:
+def generic_handler(service: QueueService, counter: CallCounter, faults: Faults) -> Any:
     """One `grpc.GenericRpcHandler` serving every method of the service."""
     queue_methods: dict[str, tuple[Callable[[Any], Any], Any, Any]] = {
         "ListQueues": (
@@ -72,7 +73,7 @@ def generic_handler(service: QueueService, counter: CallCounter) -> Any:
         "ResumeQueue": (service.resume_queue, pb.ResumeQueueRequestPb, pb.QueuePb),
     }
     handlers = {
-        name: _unary(name, call, request_type, response_type, counter)
+        name: _unary(name, call, request_type, response_type, counter, faults)
         for name, (call, request_type, response_type) in queue_methods.items()
     }
     for name in _NOT_YET:
@@ -86,20 +87,30 @@ def _unary(
     request_type: Any,
     response_type: Any,
     counter: CallCounter,
+    faults: Faults,
 ) -> Any:
     def handle(request: Any, context: Any) -> Any:
         counter.add(method)
+        _maybe_fail(faults, method, BEFORE, context)
         try:
-            return call(request)
+            response = call(request)
         except ApiError as error:
             # abort() raises, ending the RPC with this status.
             context.abort(error.code, error.message)
+        _maybe_fail(faults, method, AFTER, context)
+        return response
 
     return grpc.unary_unary_rpc_method_handler(
         handle,
         request_deserializer=request_type.FromString,
         response_serializer=response_type.SerializeToString,
     )
+
+
+def _maybe_fail(faults: Faults, method: str, when: str, context: Any) -> None:
+    code = faults.draw(method, when)
+    if code is not None:
+        context.abort(code, f"Injected fault ({when} {method}).")
 
 
 def _unimplemented(method: str, counter: CallCounter) -> Any:

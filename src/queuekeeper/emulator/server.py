@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 
 from .errors import ApiError
+from .faults import BEFORE, Fault, Faults
 from .handlers import CallCounter, generic_handler
 from .messages import STATES_BY_NAME
 from .service import QueueService
@@ -45,6 +46,7 @@ class Emulator:
         self._port = port
         self._queue_tombstone = queue_tombstone
         self._counter = CallCounter()
+        self._faults = Faults()
         self._stopped = threading.Event()
         self._stopped.set()
         self._server: Any = None
@@ -68,6 +70,26 @@ class Emulator:
     def reset_call_counts(self) -> None:
         self._counter.reset()
 
+    def inject_fault(
+        self,
+        method: str,
+        code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE,
+        *,
+        count: int | None = None,
+        ratio: float = 1.0,
+        when: str = BEFORE,
+    ) -> None:
+        """Make calls to ``method`` (e.g. "CreateQueue") fail with ``code``.
+
+        ``ratio`` of the calls fail (drawn from a seeded generator, so a run is
+        repeatable), at most ``count`` of them when given. ``when="before"``
+        fails the call without doing it; ``"after"`` does it, then fails.
+        """
+        self._faults.arm(method, Fault(code, ratio, count, when))
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
     def start(self) -> None:
         """Open the store and start serving; returns once the port is bound."""
         if self._server is not None:
@@ -76,7 +98,9 @@ class Emulator:
         service = QueueService(store, self._queue_tombstone)
         executor = futures.ThreadPoolExecutor(max_workers=_WORKERS)
         server = grpc.server(executor)
-        server.add_generic_rpc_handlers((generic_handler(service, self._counter),))
+        server.add_generic_rpc_handlers(
+            (generic_handler(service, self._counter, self._faults),)
+        )
         address = self._address(self._port)
         try:
             self._bound_port = server.add_insecure_port(address)
