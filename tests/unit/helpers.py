@@ -5,8 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from queuekeeper.errors import Problem
-from queuekeeper.manifest import Manifest, QueueSpec
-from queuekeeper.manifest import parse_text
+from queuekeeper.manifest import Manifest, QueueSpec, parse_text
 
 HEADER = "version: 1\nproject: demo\nlocation: europe-west1\n"
 

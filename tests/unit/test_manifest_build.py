@@ -24,9 +24,8 @@ from tests.unit.helpers import parse
 def test_rates_are_read_in_dispatches_per_second(
     written: str, per_second: float
 ) -> None:
-    specs, problems = parse(
-        f"queues:\n  - name: q\n    rate_limits: {{max_dispatches_per_second: {written}}}\n"
-    )
+    rate = f"{{max_dispatches_per_second: {written}}}"
+    specs, problems = parse(f"queues:\n  - name: q\n    rate_limits: {rate}\n")
     assert problems == []
     value = specs[0].settings["rate_limits.max_dispatches_per_second"]
     assert value == pytest.approx(per_second, rel=1e-12)
