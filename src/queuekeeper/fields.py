@@ -151,20 +151,76 @@ def to_json(value: Value | None) -> object:
     return value
 
 
+HTTP_METHODS = ("POST", "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS")
+_PAIR_KEYS = {
+    "http_target.uri_override": (
+        "scheme",
+        "host",
+        "port",
+        "path",
+        "query_params",
+        "uri_override_enforce_mode",
+    ),
+    "http_target.oauth_token": ("service_account_email", "scope"),
+    "http_target.oidc_token": ("service_account_email", "audience"),
+}
+_PAIR_CHOICES = {
+    "scheme": ("HTTP", "HTTPS"),
+    "uri_override_enforce_mode": ("ALWAYS", "IF_NOT_EXISTS"),
+}
+
+
 def from_json(path: str, raw: object) -> Value | None:
-    """Inverse of :func:`to_json` for a known field; raises ``ValueError``."""
+    """Inverse of :func:`to_json` for a known field; raises ``ValueError``.
+
+    Saved plans are files a person can edit, so every shape is checked here
+    rather than trusted on the way to the API.
+    """
     if raw is None:
         return None
-    kind = FIELDS[path].kind
+    if path not in FIELDS:
+        raise ValueError(f"unknown field {path!r}")
+    value = _from_json(FIELDS[path].kind, raw)
+    if value is None or not _well_formed(path, value):
+        raise ValueError(f"{path}: unexpected value {raw!r}")
+    return value
+
+
+def _from_json(kind: Kind, raw: object) -> Value | None:
+    if isinstance(raw, bool):
+        return None
     if kind is Kind.PAIRS and isinstance(raw, list):
-        return tuple((str(k), str(v)) for k, v in raw)
+        pairs = [item for item in raw if isinstance(item, list) and len(item) == 2]
+        if len(pairs) != len(raw) or not all(
+            isinstance(x, str) for p in pairs for x in p
+        ):
+            return None
+        return tuple((k, v) for k, v in pairs)
     if kind in (Kind.RATE, Kind.RATIO) and isinstance(raw, int | float):
         return float(raw)
     if kind in (Kind.COUNT, Kind.DURATION) and isinstance(raw, int):
         return raw
     if kind is Kind.METHOD and isinstance(raw, str):
         return raw
-    raise ValueError(f"{path}: unexpected value {raw!r}")
+    return None
+
+
+def _well_formed(path: str, value: Value) -> bool:
+    if path == "http_target.http_method":
+        return value in HTTP_METHODS
+    if path not in _PAIR_KEYS or not isinstance(value, tuple):
+        return True
+    items = dict(value)
+    if tuple(k for k, _ in value) != _PAIR_KEYS[path] or not items.get(
+        "service_account_email", items.get("host")
+    ):
+        return False
+    port = items.get("port", "")
+    if port and not port.isdigit():
+        return False
+    return all(
+        items[k] in choices for k, choices in _PAIR_CHOICES.items() if k in items
+    )
 
 
 def uri_override_pairs(

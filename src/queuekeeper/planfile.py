@@ -17,6 +17,9 @@ from queuekeeper.manifest import QueueKey
 from queuekeeper.plan import Action, Change, FieldDiff, Note, NoteKind, Plan
 
 FORMAT = "queuekeeper-plan"
+# What `plan --format json` prints: the same data with credentials redacted,
+# marked so that `apply` never sends "<redacted>" as a header value.
+REPORT_FORMAT = "queuekeeper-plan-report"
 FORMAT_VERSION = 1
 
 
@@ -31,7 +34,7 @@ def _value(path: str, value: Any, *, secrets: bool) -> Any:
 def plan_to_dict(plan: Plan, *, secrets: bool = False) -> dict[str, Any]:
     """The plan as JSON data; credentials are redacted unless ``secrets``."""
     return {
-        "format": FORMAT,
+        "format": FORMAT if secrets else REPORT_FORMAT,
         "format_version": FORMAT_VERSION,
         "has_changes": plan.has_changes,
         "changes": [
@@ -72,6 +75,12 @@ def load_plan(path: str) -> Plan:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"cannot read plan file {path}: {exc}") from exc
+    if isinstance(data, dict) and data.get("format") == REPORT_FORMAT:
+        raise PlanFileError(
+            f"{path} is a printed plan report with credentials redacted, "
+            "not a saved plan",
+            hint="save a plan to apply with `queuekeeper plan --out FILE`",
+        )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PlanFileError(f"{path} is not a queuekeeper plan file")
     if data.get("format_version") != FORMAT_VERSION:

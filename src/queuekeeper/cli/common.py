@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from queuekeeper.errors import QueuekeeperError
 
 if TYPE_CHECKING:
     from queuekeeper.cloudtasks import CloudTasks
@@ -46,9 +49,17 @@ def connect(use_emulator: bool) -> Iterator[CloudTasks]:
     from queuekeeper.emulator import Emulator
 
     db = Path(os.environ.get(EMULATOR_DB_ENV) or DEFAULT_EMULATOR_DB)
-    with Emulator(db_path=db) as emulator:
-        api = CloudTasks(make_client(emulator.address))
-        try:
-            yield api
-        finally:
-            api.close()
+    emulator = Emulator(db_path=db)
+    try:
+        emulator.start()
+    except (OSError, sqlite3.Error) as exc:
+        raise QueuekeeperError(
+            f"cannot open the emulator database {db}: {exc}",
+            hint=f"point ${EMULATOR_DB_ENV} at a SQLite file that can be written",
+        ) from exc
+    api = CloudTasks(make_client(emulator.address))
+    try:
+        yield api
+    finally:
+        api.close()
+        emulator.stop()
