@@ -25,6 +25,7 @@ from google.protobuf import field_mask_pb2
 
 from queuekeeper import errors
 from queuekeeper.fields import (
+    ENFORCE_MODE,
     FIELDS,
     Kind,
     Pairs,
@@ -211,13 +212,21 @@ def _set_pairs(queue: Any, path: str, value: Value) -> None:
 
 
 def _set_uri_override(uri: Any, items: Mapping[str, str]) -> None:
-    uri.scheme = _enum(tasks_v2.UriOverride.Scheme, items["scheme"])
-    uri.host = items["host"]
-    uri.port = int(items["port"] or 0)
-    uri.path_override.path = items["path"]
-    uri.query_override.query_params = items["query_params"]
+    # Only the parts present are set: every part has presence on the wire, and
+    # a present empty path or zero port clears that part of each task's URL.
+    uri.SetInParent()
+    if "scheme" in items:
+        uri.scheme = _enum(tasks_v2.UriOverride.Scheme, items["scheme"])
+    if "host" in items:
+        uri.host = items["host"]
+    if "port" in items:
+        uri.port = int(items["port"])
+    if "path" in items:
+        uri.path_override.path = items["path"]
+    if "query_params" in items:
+        uri.query_override.query_params = items["query_params"]
     uri.uri_override_enforce_mode = _enum(
-        tasks_v2.UriOverride.UriOverrideEnforceMode, items["uri_override_enforce_mode"]
+        tasks_v2.UriOverride.UriOverrideEnforceMode, items[ENFORCE_MODE]
     )
 
 
@@ -272,23 +281,9 @@ def _http_target(target: Any) -> Iterator[tuple[str, Pairs | str]]:
     if target.http_method:
         yield "http_target.http_method", tasks_v2.HttpMethod(target.http_method).name
     if target.HasField("uri_override"):
-        uri = target.uri_override
         yield (
             "http_target.uri_override",
-            uri_override_pairs(
-                host=uri.host,
-                scheme=tasks_v2.UriOverride.Scheme(uri.scheme).name
-                if uri.scheme
-                else "",
-                port=uri.port,
-                path=uri.path_override.path,
-                query_params=uri.query_override.query_params,
-                enforce_mode=tasks_v2.UriOverride.UriOverrideEnforceMode(
-                    uri.uri_override_enforce_mode
-                ).name
-                if uri.uri_override_enforce_mode
-                else "",
-            ),
+            _uri_override(target.uri_override),
         )
     for path in ("http_target.oauth_token", "http_target.oidc_token"):
         leaf = path.rsplit(".", 1)[1]
@@ -296,3 +291,20 @@ def _http_target(target: Any) -> Iterator[tuple[str, Pairs | str]]:
             token = getattr(target, leaf)
             detail = token.scope if leaf == "oauth_token" else token.audience
             yield path, token_pairs(path, token.service_account_email, detail)
+
+
+def _uri_override(uri: Any) -> Pairs:
+    parts: dict[str, str | int | None] = {
+        "scheme": tasks_v2.UriOverride.Scheme(uri.scheme).name
+        if uri.HasField("scheme")
+        else None,
+        "host": uri.host if uri.HasField("host") else None,
+        "port": uri.port if uri.HasField("port") else None,
+        "path": uri.path_override.path if uri.HasField("path_override") else None,
+        "query_params": uri.query_override.query_params
+        if uri.HasField("query_override")
+        else None,
+    }
+    mode = uri.uri_override_enforce_mode
+    Mode = tasks_v2.UriOverride.UriOverrideEnforceMode
+    return uri_override_pairs(parts, Mode(mode).name if mode else "")

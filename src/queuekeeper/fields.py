@@ -153,14 +153,6 @@ def to_json(value: Value | None) -> object:
 
 HTTP_METHODS = ("POST", "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS")
 _PAIR_KEYS = {
-    "http_target.uri_override": (
-        "scheme",
-        "host",
-        "port",
-        "path",
-        "query_params",
-        "uri_override_enforce_mode",
-    ),
     "http_target.oauth_token": ("service_account_email", "scope"),
     "http_target.oidc_token": ("service_account_email", "audience"),
 }
@@ -208,44 +200,44 @@ def _from_json(kind: Kind, raw: object) -> Value | None:
 def _well_formed(path: str, value: Value) -> bool:
     if path == "http_target.http_method":
         return value in HTTP_METHODS
-    if path not in _PAIR_KEYS or not isinstance(value, tuple):
+    if not isinstance(value, tuple):
         return True
+    if path == "http_target.uri_override":
+        return _well_formed_uri(value)
+    if path in _PAIR_KEYS:
+        return tuple(k for k, _ in value) == _PAIR_KEYS[path] and all(
+            v for _, v in value
+        )
+    return True
+
+
+def _well_formed_uri(value: Pairs) -> bool:
+    keys = [k for k, _ in value]
     items = dict(value)
-    if tuple(k for k, _ in value) != _PAIR_KEYS[path] or not items.get(
-        "service_account_email", items.get("host")
-    ):
-        return False
-    port = items.get("port", "")
-    if port and not port.isdigit():
-        return False
-    return all(
-        items[k] in choices for k, choices in _PAIR_CHOICES.items() if k in items
-    )
-
-
-def uri_override_pairs(
-    *,
-    host: str,
-    scheme: str = "",
-    port: int = 0,
-    path: str = "",
-    query_params: str = "",
-    enforce_mode: str = "",
-) -> Pairs:
-    """The canonical form of a URI override, with the API's defaults filled.
-
-    The API treats an unspecified scheme as HTTPS, an unspecified enforce mode
-    as ALWAYS and port 0 as "keep the task's port", so those compare equal to
-    their explicit forms.
-    """
+    in_order = keys == [k for k in (*URI_PARTS, ENFORCE_MODE) if k in items]
     return (
-        ("scheme", scheme or "HTTPS"),
-        ("host", host),
-        ("port", str(port) if port else ""),
-        ("path", path),
-        ("query_params", query_params),
-        ("uri_override_enforce_mode", enforce_mode or "ALWAYS"),
+        in_order
+        and keys[-1:] == [ENFORCE_MODE]
+        and items.get("host") != ""
+        and items.get("port", "0").isdigit()
+        and all(items[k] in ok for k, ok in _PAIR_CHOICES.items() if k in items)
     )
+
+
+URI_PARTS = ("scheme", "host", "port", "path", "query_params")
+ENFORCE_MODE = "uri_override_enforce_mode"
+
+
+def uri_override_pairs(parts: Mapping[str, str | int | None], mode: str = "") -> Pairs:
+    """The canonical form of a URI override: the parts it sets, then the mode.
+
+    Each part is optional and an absent part leaves the task's own in place,
+    while a present one replaces it (a port of 0 or an empty path or query
+    *clears* that part of the task's URL). Only parts that are present appear.
+    An unspecified enforce mode is ALWAYS, so it is always filled in.
+    """
+    present = [(k, str(parts[k])) for k in URI_PARTS if parts.get(k) is not None]
+    return (*present, (ENFORCE_MODE, mode or "ALWAYS"))
 
 
 def token_pairs(path: str, email: str, detail: str) -> Pairs:

@@ -160,7 +160,7 @@ def test_a_malformed_parent_is_invalid_argument(
             "less than or equal to max_backoff",
         ),
         ({"stackdriver_logging_config": {"sampling_ratio": 1.5}}, "sampling_ratio"),
-        ({"http_target": {"uri_override": {"path_override": {}}}}, "host"),
+        ({"http_target": {"uri_override": {"host": ""}}}, "host"),
         (
             {"http_target": {"oidc_token": {"service_account_email": "a@b"}}},
             "oidc_token requires",

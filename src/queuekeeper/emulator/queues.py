@@ -131,7 +131,8 @@ def _validate_retry_config(retry: Any) -> None:
 def _validate_http_target(target: Any) -> None:
     if target.HasField("uri_override"):
         override = target.uri_override
-        if not override.host:
+        # Every part is optional; a host, when given, cannot be empty.
+        if override.HasField("host") and not override.host:
             raise invalid("uri_override.host must not be empty.")
         if not 0 <= override.port <= 65535:
             raise invalid("uri_override.port must be in the range [0, 65535].")

@@ -67,14 +67,12 @@ def parse_pairs(path: str, raw: dict[str, Any]) -> Pairs:
     if path == "http_target.header_overrides":
         return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
     if path == "http_target.uri_override":
-        return uri_override_pairs(
-            host=raw["host"],
-            scheme=raw.get("scheme", ""),
-            port=raw.get("port", 0),
-            path=raw.get("path_override", {}).get("path", ""),
-            query_params=raw.get("query_override", {}).get("query_params", ""),
-            enforce_mode=raw.get("uri_override_enforce_mode", ""),
-        )
+        parts = {k: raw.get(k) for k in ("scheme", "host", "port")}
+        if "path_override" in raw:
+            parts["path"] = raw["path_override"].get("path", "")
+        if "query_override" in raw:
+            parts["query_params"] = raw["query_override"].get("query_params", "")
+        return uri_override_pairs(parts, raw.get("uri_override_enforce_mode", ""))
     second = "scope" if path == "http_target.oauth_token" else "audience"
     return token_pairs(path, raw["service_account_email"], raw[second])
 
