@@ -225,9 +225,10 @@ def _set_uri_override(uri: Any, items: Mapping[str, str]) -> None:
         uri.path_override.path = items["path"]
     if "query_params" in items:
         uri.query_override.query_params = items["query_params"]
-    uri.uri_override_enforce_mode = _enum(
-        tasks_v2.UriOverride.UriOverrideEnforceMode, items[ENFORCE_MODE]
-    )
+    if items[ENFORCE_MODE] != "ALWAYS":  # unspecified is ALWAYS
+        uri.uri_override_enforce_mode = _enum(
+            tasks_v2.UriOverride.UriOverrideEnforceMode, items[ENFORCE_MODE]
+        )
 
 
 def _enum(enum_type: Any, name: str) -> int:

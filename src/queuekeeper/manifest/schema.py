@@ -37,7 +37,24 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+    return jsonschema.Draft202012Validator(_inline(schema(), schema()["$defs"]))
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its definition.
+
+    Resolving a reference is most of jsonschema's time on a valid manifest
+    (five per queue); the published schema keeps its ``$defs`` for readers.
+    """
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = defs[node["$ref"].removeprefix("#/$defs/")]
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline(target, defs), **_inline(rest, defs)}
+    return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
 
 
 def check_schema(doc: Document) -> set[Path]:
