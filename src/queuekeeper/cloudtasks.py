@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 EMULATOR_HOST_ENV = "CLOUD_TASKS_EMULATOR_HOST"
 LIST_PAGE_SIZE = 9800  # the API's largest ListQueues page
 CALL_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
 
 _QueuePb: Any = type(tasks_v2.Queue.pb(tasks_v2.Queue()))
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.ResourceExhausted)
@@ -77,6 +78,7 @@ def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
     host = emulator_host or os.environ.get(EMULATOR_HOST_ENV)
     if host:
         channel = grpc.insecure_channel(host)
+        _wait_until_reachable(channel, host)
         return tasks_v2.CloudTasksClient(
             transport=CloudTasksGrpcTransport(channel=channel)
         )
@@ -88,6 +90,21 @@ def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
             hint="run `gcloud auth application-default login`, or use --emulator "
             f"or set {EMULATOR_HOST_ENV}",
         ) from exc
+
+
+def _wait_until_reachable(channel: grpc.Channel, host: str) -> None:
+    # Without this, an emulator that is not running looks like a long outage:
+    # every call would be retried as UNAVAILABLE until the retry deadline.
+    try:
+        grpc.channel_ready_future(channel).result(timeout=CONNECT_TIMEOUT)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        raise errors.QueuekeeperError(
+            f"cannot reach a Cloud Tasks emulator at {host} "
+            f"(waited {CONNECT_TIMEOUT:g} s)",
+            hint="start one with `queuekeeper emulator`, check "
+            f"{EMULATOR_HOST_ENV} (host:port), or use --emulator",
+        ) from None
 
 
 def translate(exc: Exception) -> errors.QueuekeeperError:

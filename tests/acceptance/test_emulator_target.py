@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
+from queuekeeper.cli import main
 from queuekeeper.emulator import Emulator
 from tests.acceptance.conftest import RunCli, RunProcess, WriteManifest
+from tests.conftest import FIXTURES
 
 TWO_QUEUES = """\
 version: 1
@@ -124,3 +127,16 @@ def test_an_unusable_emulator_database_is_an_error_to_fix_not_a_crash(
     assert run.code == 1, run.err
     assert str(db) in run.err
     assert "crashed" not in run.err
+
+
+def test_an_unreachable_emulator_host_is_a_clear_error_not_a_long_retry(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", f"127.0.0.1:{port}")
+    manifest = FIXTURES / "valid" / "web-app.yaml"
+    assert main(["plan", "-f", str(manifest)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot reach a Cloud Tasks emulator at 127.0.0.1:{port}" in err
