@@ -14,8 +14,9 @@ import grpc
 
 from .errors import ApiError
 from .faults import BEFORE, Fault, Faults
-from .handlers import CallCounter, generic_handler
+from .handlers import generic_handler, queue_rpcs
 from .messages import STATES_BY_NAME
+from .rpc import CallCounter, RpcTable
 from .service import QueueService
 from .store import QueueStore
 
@@ -98,9 +99,8 @@ class Emulator:
         service = QueueService(store, self._queue_tombstone)
         executor = futures.ThreadPoolExecutor(max_workers=_WORKERS)
         server = grpc.server(executor)
-        server.add_generic_rpc_handlers(
-            (generic_handler(service, self._counter, self._faults),)
-        )
+        table = RpcTable(queue_rpcs(service), self._counter, self._faults)
+        server.add_generic_rpc_handlers((generic_handler(table),))
         address = self._address(self._port)
         try:
             self._bound_port = server.add_insecure_port(address)
