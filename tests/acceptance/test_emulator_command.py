@@ -22,17 +22,18 @@ PARENT = "projects/cmd-demo/locations/europe-west1"
 @contextmanager
 def running_emulator(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process = subprocess.Popen(
-        [CLI, "emulator", "--port", "0", *args],
+        [CLI, "emulator", "--port", "0", "--rest-port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        exported = process.stdout.readline()
-        address = first.split(" on ")[1].split()[0]
-        assert exported.strip() == f"export CLOUD_TASKS_EMULATOR_HOST={address}"
+        banner = [process.stdout.readline().strip() for _ in range(5)]
+        address = banner[0].split("gRPC on ")[1].split(",")[0]
+        rest = banner[0].split("REST on ")[1]
+        assert f"export CLOUD_TASKS_EMULATOR_HOST={address}" in banner
+        assert f"export CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS={rest}" in banner
         yield address, process
     finally:
         if process.poll() is None:

@@ -11,20 +11,35 @@ from queuekeeper.errors import EXIT_OK
 
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8123, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8123,
+    show_default=True,
+    help="gRPC port (0: any free port).",
+)
+@click.option(
+    "--rest-port",
+    type=click.IntRange(0, 65535),
+    default=8124,
+    show_default=True,
+    help="REST/JSON port for gcloud (0: any free port).",
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
     help="SQLite file for the state (default: in memory).",
 )
-def emulator_command(host: str, port: int, db: str | None) -> int:
-    """Serve the Cloud Tasks v2 API locally."""
+def emulator_command(host: str, port: int, rest_port: int, db: str | None) -> int:
+    """Serve the Cloud Tasks v2 API locally, over gRPC and REST."""
     from queuekeeper.emulator import Emulator
 
-    emulator = Emulator(db_path=Path(db) if db else None, host=host, port=port)
+    emulator = Emulator(
+        db_path=Path(db) if db else None, host=host, port=port, rest_port=rest_port
+    )
     emulator.start()
-    click.echo(f"Cloud Tasks emulator listening on {emulator.address} (gRPC)")
-    click.echo(f"export CLOUD_TASKS_EMULATOR_HOST={emulator.address}")
+    for line in _banner(emulator.address, emulator.rest_address):
+        click.echo(line)
     try:
         emulator.wait()
     except KeyboardInterrupt:
@@ -32,3 +47,13 @@ def emulator_command(host: str, port: int, db: str | None) -> int:
     finally:
         emulator.stop()
     return EXIT_OK
+
+
+def _banner(grpc_address: str, rest_address: str) -> list[str]:
+    return [
+        f"Cloud Tasks emulator: gRPC on {grpc_address}, REST on http://{rest_address}/",
+        "Point clients at it with:",
+        f"export CLOUD_TASKS_EMULATOR_HOST={grpc_address}",
+        f"export CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS=http://{rest_address}/",
+        "export CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true",
+    ]

@@ -16,6 +16,7 @@ from .errors import ApiError
 from .faults import BEFORE, Fault, Faults
 from .handlers import generic_handler, queue_rpcs
 from .messages import STATES_BY_NAME
+from .rest import RestServer
 from .rpc import CallCounter, RpcTable
 from .service import QueueService
 from .store import QueueStore
@@ -40,11 +41,14 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        rest_port: int | None = 0,
         queue_tombstone: timedelta = DEFAULT_QUEUE_TOMBSTONE,
     ) -> None:
         self._db_path = None if db_path is None else Path(db_path)
         self._host = host
         self._port = port
+        self._rest_port = rest_port
+        self._rest: RestServer | None = None
         self._queue_tombstone = queue_tombstone
         self._counter = CallCounter()
         self._faults = Faults()
@@ -62,6 +66,13 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         return self._address(self._bound_port)
+
+    @property
+    def rest_address(self) -> str:
+        """`host:port` of the REST/JSON surface (for gcloud and REST clients)."""
+        if self._rest is None:
+            raise RuntimeError("the emulator's REST surface is not running")
+        return self._address(self._rest.port)
 
     @property
     def call_counts(self) -> dict[str, int]:
@@ -108,6 +119,9 @@ class Emulator:
             store.close()
             raise
         server.start()
+        if self._rest_port is not None:
+            self._rest = RestServer(table, self._host, self._rest_port)
+            self._rest.start()
         self._store, self._service, self._server = store, service, server
         self._executor = executor
         self._stopped.clear()
@@ -117,6 +131,9 @@ class Emulator:
         server, store, executor = self._server, self._store, self._executor
         if server is None or store is None or executor is None:
             return
+        if self._rest is not None:
+            self._rest.stop()
+            self._rest = None
         # A short grace lets in-flight calls finish before the store closes.
         server.stop(grace=_STOP_GRACE_SECONDS).wait()
         executor.shutdown(wait=True)
