@@ -72,12 +72,14 @@ def check_fresh(api: QueueAdmin, plan: Plan) -> None:
     for key, then in sorted(plan.fingerprints.items()):
         current = now.get(key)
         if current != then:
-            what = (
-                "was created"
-                if then is None
-                else ("was deleted" if current is None else "changed")
-            )
-            stale.append(f"{key} {what} since the plan was made")
+            if then is None:
+                what = "exists now, but did not when the plan was made"
+                what += " (was this plan applied already?)"
+            elif current is None:
+                what = "was deleted since the plan was made"
+            else:
+                what = "changed since the plan was made"
+            stale.append(f"{key} {what}")
     if stale:
         raise errors.StalePlanError(
             "; ".join(stale), hint="run plan again and review the new plan"

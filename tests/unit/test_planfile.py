@@ -30,8 +30,8 @@ queues:
 def test_a_saved_plan_loads_back_equal(tmp_path: Path) -> None:
     plan = make_plan(manifest(SECRET_QUEUE), [])
     target = tmp_path / "plan.json"
-    save_plan(plan, str(target))
-    assert load_plan(str(target)) == plan
+    save_plan(plan, str(target), "Google Cloud")
+    assert load_plan(str(target)) == (plan, "Google Cloud")
     assert target.stat().st_mode & 0o077 == 0
 
 

@@ -13,10 +13,16 @@ from queuekeeper.apply import (
     check_fresh,
     read_live,
 )
-from queuekeeper.cli.common import connect, target_options
-from queuekeeper.errors import EXIT_ERROR, EXIT_OK, ApprovalError, QueuekeeperError
+from queuekeeper.cli.common import connect, describe_target, target_options
+from queuekeeper.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    ApprovalError,
+    PlanFileError,
+    QueuekeeperError,
+)
 from queuekeeper.manifest import load_manifest
-from queuekeeper.plan import make_plan
+from queuekeeper.plan import Plan, make_plan
 from queuekeeper.planfile import load_plan
 from queuekeeper.render import plan_text, results_text
 
@@ -50,7 +56,7 @@ def apply_command(
     """Apply a manifest (-f FILE) or a saved PLAN_FILE."""
     if bool(plan_file) == bool(files):
         raise QueuekeeperError("give either -f MANIFEST or a saved PLAN_FILE")
-    saved = load_plan(plan_file) if plan_file else None
+    saved = _load_saved(plan_file, use_emulator) if plan_file else None
     manifest = load_manifest(files) if files else None
     with connect(use_emulator) as api:
         if saved is not None:
@@ -67,6 +73,17 @@ def apply_command(
     click.echo(results_text(results))
     failed = any(r.outcome is not Outcome.DONE for r in results)
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _load_saved(plan_file: str, use_emulator: bool) -> Plan:
+    plan, target = load_plan(plan_file)
+    here = describe_target(use_emulator)
+    if target != here:
+        raise PlanFileError(
+            f"{plan_file} was made against {target}; this apply targets {here}",
+            hint="apply it with the target options the plan was made with",
+        )
+    return plan
 
 
 def _approve(auto_approve: bool) -> None:

@@ -32,6 +32,22 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def describe_target(use_emulator: bool) -> str:
+    """Which Cloud Tasks a command talks to, as recorded in saved plans."""
+    if use_emulator:
+        db = os.environ.get(EMULATOR_DB_ENV) or DEFAULT_EMULATOR_DB
+        return f"embedded emulator at {Path(db).resolve()}"
+    host = os.environ.get("CLOUD_TASKS_EMULATOR_HOST")
+    if host:
+        return f"emulator at {host}"
+    return "Google Cloud"
+
+
+def target_flags(use_emulator: bool) -> str:
+    """The command-line flags that select the same target again."""
+    return " --emulator" if use_emulator else ""
+
+
 @contextmanager
 def connect(use_emulator: bool) -> Iterator[CloudTasks]:
     """The API the command talks to, open for the ``with`` block."""

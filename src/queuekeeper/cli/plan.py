@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from queuekeeper.apply import read_live
-from queuekeeper.cli.common import connect, target_options
+from queuekeeper.cli.common import (
+    connect,
+    describe_target,
+    target_flags,
+    target_options,
+)
 from queuekeeper.errors import EXIT_CHANGES_PENDING, EXIT_OK
 from queuekeeper.manifest import load_manifest
 from queuekeeper.plan import make_plan
@@ -54,6 +59,7 @@ def plan_command(
         plan = make_plan(manifest, read_live(api, manifest.scopes()))
     click.echo(RENDERERS[output](plan))
     if out:
-        save_plan(plan, out)
-        click.echo(f"Saved the plan to {out}; run `queuekeeper apply {out}`.", err=True)
+        save_plan(plan, out, describe_target(use_emulator))
+        again = f"queuekeeper apply {out}{target_flags(use_emulator)}"
+        click.echo(f"Saved the plan to {out}; run `{again}`.", err=True)
     return EXIT_CHANGES_PENDING if detailed_exitcode and plan.has_changes else EXIT_OK

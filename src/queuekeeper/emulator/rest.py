@@ -156,7 +156,11 @@ class RestServer:
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="emulator-rest", daemon=True
+            # A short poll keeps stop() quick: shutdown waits for one poll.
+            target=self._server.serve_forever,
+            args=(0.05,),
+            name="emulator-rest",
+            daemon=True,
         )
 
     @property
