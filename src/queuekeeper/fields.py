@@ -73,9 +73,12 @@ FIELDS: Mapping[str, Field] = {
 WHOLE_MESSAGES = frozenset(p for p, f in FIELDS.items() if f.kind is Kind.PAIRS)
 AUTH_TOKENS = ("http_target.oauth_token", "http_target.oidc_token")
 
-# Header names whose values are credentials: never shown in a plan or a log.
-SENSITIVE_HEADER_WORDS = ("authorization", "cookie", "key", "token", "secret", "pass")
-REDACTED = "<redacted>"
+# Names (of headers, of query parameters) whose values are credentials, and
+# value prefixes that mark one whatever the name: never shown in a plan or log.
+SENSITIVE_WORDS = ("auth", "cookie", "key", "token", "secret", "pass", "signature")
+SENSITIVE_PREFIXES = ("bearer ", "basic ", "digest ")
+REDACTED = "(redacted)"
+REDACTED_CHANGED = "(redacted, changed)"
 
 
 def values_equal(path: str, old: Value | None, new: Value | None) -> bool:
@@ -112,23 +115,60 @@ def format_rate(rate: float) -> str:
     return f"{rate:g}/s"
 
 
-def is_sensitive_header(name: str) -> bool:
+def is_sensitive(name: str, value: str) -> bool:
+    """Whether a named value (a header, a query parameter) is a credential."""
     lowered = name.lower()
-    return any(word in lowered for word in SENSITIVE_HEADER_WORDS)
-
-
-def redact(path: str, value: Value | None) -> Value | None:
-    """The value with any credential in it replaced, for display."""
-    if path != "http_target.header_overrides" or not isinstance(value, tuple):
-        return value
-    return tuple(
-        (name, REDACTED if is_sensitive_header(name) else text) for name, text in value
+    return any(word in lowered for word in SENSITIVE_WORDS) or (
+        value.lower().startswith(SENSITIVE_PREFIXES)
     )
 
 
-def format_value(path: str, value: Value | None) -> str:
+def redact(
+    path: str, value: Value | None, compared: Value | None = None
+) -> Value | None:
+    """The value with any credential in it replaced, for display.
+
+    With ``compared`` (the other side of a diff), a credential that differs
+    from its counterpart there reads "(redacted, changed)", so a changed
+    secret does not look like no change at all.
+    """
+    if not isinstance(value, tuple):
+        return value
+    others = dict(compared) if isinstance(compared, tuple) else {}
+    if path == "http_target.header_overrides":
+        return tuple(
+            (
+                name,
+                _hidden(text, others.get(name), compared)
+                if is_sensitive(name, text)
+                else text,
+            )
+            for name, text in value
+        )
+    if path == "http_target.uri_override":
+        return tuple(
+            (k, _redact_query(v) if k == "query_params" else v) for k, v in value
+        )
+    return value
+
+
+def _hidden(text: str, other: str | None, compared: Value | None) -> str:
+    return REDACTED_CHANGED if compared is not None and other != text else REDACTED
+
+
+def _redact_query(query: str) -> str:
+    parts = []
+    for part in query.split("&"):
+        name, equals, text = part.partition("=")
+        parts.append(
+            f"{name}={REDACTED}" if equals and is_sensitive(name, text) else part
+        )
+    return "&".join(parts)
+
+
+def format_value(path: str, value: Value | None, compared: Value | None = None) -> str:
     """A short human form of a value, with credentials redacted."""
-    value = redact(path, value)
+    value = redact(path, value, compared)
     if value is None:
         return "(unset)"
     kind = FIELDS[path].kind if path in FIELDS else None

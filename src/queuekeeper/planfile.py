@@ -24,7 +24,7 @@ from queuekeeper.plan import Action, Change, FieldDiff, Note, NoteKind, Plan
 
 FORMAT = "queuekeeper-plan"
 # What `plan --format json` prints: the same data with credentials redacted,
-# marked so that `apply` never sends "<redacted>" as a header value.
+# marked so that `apply` never sends "(redacted)" as a header value.
 REPORT_FORMAT = "queuekeeper-plan-report"
 FORMAT_VERSION = 1
 
@@ -72,8 +72,8 @@ def _key(key: QueueKey) -> dict[str, str]:
     return {"project": key.project, "location": key.location, "name": key.name}
 
 
-def _value(path: str, value: Any, *, secrets: bool) -> Any:
-    return to_json(value if secrets else redact(path, value))
+def _value(path: str, value: Any, *, secrets: bool, compared: Any = None) -> Any:
+    return to_json(value if secrets else redact(path, value, compared))
 
 
 def plan_to_dict(plan: Plan, *, secrets: bool = False) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def plan_to_dict(plan: Plan, *, secrets: bool = False) -> dict[str, Any]:
                     {
                         "path": d.path,
                         "old": _value(d.path, d.old, secrets=secrets),
-                        "new": _value(d.path, d.new, secrets=secrets),
+                        "new": _value(d.path, d.new, secrets=secrets, compared=d.old),
                     }
                     for d in change.diffs
                 ],

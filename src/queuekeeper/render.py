@@ -30,7 +30,8 @@ def _change_lines(change: Change) -> list[str]:
     for path, value in change.settings.items():
         lines.append(f"      {path}: {format_value(path, value)}")
     for diff in change.diffs:
-        old, new = format_value(diff.path, diff.old), format_value(diff.path, diff.new)
+        old = format_value(diff.path, diff.old)
+        new = format_value(diff.path, diff.new, compared=diff.old)
         lines.append(f"      {diff.path}: {old} -> {new}")
     return lines
 
@@ -64,7 +65,11 @@ def plan_markdown(plan: Plan) -> str:
         lines += ["| action | queue | field | from | to |", "|---|---|---|---|---|"]
     for change in plan.changes:
         rows = [
-            (d.path, format_value(d.path, d.old), format_value(d.path, d.new))
+            (
+                d.path,
+                format_value(d.path, d.old),
+                format_value(d.path, d.new, compared=d.old),
+            )
             for d in change.diffs
         ]
         rows += [(p, "", format_value(p, v)) for p, v in change.settings.items()]
@@ -72,7 +77,7 @@ def plan_markdown(plan: Plan) -> str:
             where = f"{change.key.project}/{change.key.location}"
             lines.append(
                 f"| {change.action.value} | `{change.key.name}` ({where}) "
-                f"| {path} | {old} | {new} |"
+                f"| {path} | {_cell(old)} | {_cell(new)} |"
             )
     if plan.notes:
         lines += ["", "**Notes**", ""]
@@ -80,6 +85,11 @@ def plan_markdown(plan: Plan) -> str:
     if plan.changes:
         lines += ["", summary(plan)]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def plan_json(plan: Plan) -> str:

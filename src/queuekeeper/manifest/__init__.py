@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from queuekeeper.errors import ManifestError, Problem
 from queuekeeper.manifest.build import build_specs, duplicate_problems
@@ -26,12 +25,27 @@ __all__ = [
 ]
 
 
+# Far above any real manifest (10,000 queues are about 1 MB); reading stops
+# there, so `validate /dev/zero` ends with an error instead of all memory.
+MAX_BYTES = 16 * 1024 * 1024
+
+
 def _read(path: str) -> tuple[list[QueueSpec], list[Problem]]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         return [], [Problem(path, 1, "", f"cannot read the file: {reason}")]
+    if len(raw) > MAX_BYTES:
+        message = f"the file is larger than {MAX_BYTES // 2**20} MB"
+        return [], [Problem(path, 1, "", message)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"the file is not UTF-8 text (byte {raw[exc.start]:#04x})"
+        return [], [Problem(path, line, "", message, "save it as UTF-8")]
     return _parse(path, text, os.environ)
 
 
@@ -70,8 +84,9 @@ def _with_duplicates(
         problems.append(
             Problem(spec.file, spec.line, "", message, "remove one of them")
         )
-    problems.sort(key=lambda p: (p.file, p.line))
-    return specs, problems
+    # One bad value can fail more than one schema rule: say it once.
+    unique = sorted(set(problems), key=lambda p: (p.file, p.line, p.path))
+    return specs, unique
 
 
 def check_files(paths: Iterable[str]) -> list[Problem]:
@@ -84,7 +99,7 @@ def check_files(paths: Iterable[str]) -> list[Problem]:
 
 def load_manifest(paths: Iterable[str]) -> Manifest:
     """Load one or more files as one manifest; raise with every problem."""
-    files = tuple(paths)
+    files = tuple(dict.fromkeys(paths))  # the same file twice is read once
     specs, problems = _collect(files)
     if problems:
         raise ManifestError(problems)

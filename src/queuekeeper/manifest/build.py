@@ -1,41 +1,51 @@
 """From a schema-valid document to :class:`QueueSpec` records.
 
-Checks here need arithmetic or the whole manifest: rates in units, backoff
-order after ``defaults`` are merged, and duplicate queues.
+Checks here need arithmetic or the whole manifest: rates in units, the API's
+limits, backoff order after ``defaults`` are merged, and duplicate queues.
+Every value is read once where it is written, so a bad value in ``defaults``
+is reported once, at its own line, however many queues inherit it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from queuekeeper import limits
 from queuekeeper.fields import AUTH_TOKENS, FIELDS, State, Value, format_duration
 from queuekeeper.manifest.model import QueueKey, QueueSpec
 from queuekeeper.manifest.values import parse_value
 from queuekeeper.manifest.yamlload import Document, Path
 
 GROUPS = ("rate_limits", "retry_config", "stackdriver_logging_config", "http_target")
+# After interpolation, the ids must be what the API takes (the schema lets
+# `${...}` through for editors that validate the file as written).
+_IDS = {
+    "project": re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$"),
+    "location": re.compile(r"^[a-z]+(-[a-z]+)*[0-9]*$"),
+}
 
-# Declared value of one field, and the path it was written at.
-Located = dict[str, tuple[Any, Path]]
+# A declared value in the API's units, and the path it was written at.
+Located = dict[str, tuple[Value, Path]]
 
 
 def build_specs(doc: Document, failed: set[Path]) -> list[QueueSpec]:
     """Specs for every queue whose own fields are valid; problems go on ``doc``."""
     data = doc.data if isinstance(doc.data, dict) else {}
+    skip = failed | doc.tainted
+    _check_ids(doc, data, (), skip)
+    defaults = _flatten(doc, data.get("defaults"), ("defaults",), skip)
     queues = data.get("queues")
     if not isinstance(queues, list):
         return []
-    skip = failed | doc.tainted
-    defaults = _flatten(data.get("defaults"), ("defaults",), skip)
     specs = []
     for index, raw in enumerate(queues):
         path: Path = ("queues", index)
-        if not isinstance(raw, dict) or _blocked(path, skip, exact=True):
-            continue
-        spec = _spec(doc, data, raw, path, defaults, skip)
-        if spec is not None:
-            specs.append(spec)
+        if isinstance(raw, dict) and not _blocked(path, skip, exact=True):
+            spec = _spec(doc, data, raw, path, defaults, skip)
+            if spec is not None:
+                specs.append(spec)
     return specs
 
 
@@ -46,7 +56,23 @@ def _blocked(path: Path, skip: set[Path], *, exact: bool = False) -> bool:
     return any(path[: i + 1] in skip for i in range(len(path))) or () in skip
 
 
-def _flatten(raw: Any, base: Path, skip: set[Path]) -> Located:
+def _check_ids(doc: Document, raw: dict[str, Any], base: Path, skip: set[Path]) -> bool:
+    ok = True
+    for key, pattern in _IDS.items():
+        value, path = raw.get(key), (*base, key)
+        if (
+            isinstance(value, str)
+            and not _blocked(path, skip)
+            and (not pattern.match(value))
+        ):
+            doc.problem(path, f"{value!r} is not a valid {key} id")
+            skip.add(path)
+            ok = False
+    return ok
+
+
+def _flatten(doc: Document, raw: Any, base: Path, skip: set[Path]) -> Located:
+    """Every managed field declared in ``raw``, read and checked."""
     located: Located = {}
     if not isinstance(raw, dict):
         return located
@@ -54,13 +80,26 @@ def _flatten(raw: Any, base: Path, skip: set[Path]) -> Located:
         block = raw.get(group)
         if not isinstance(block, dict):
             continue
-        for key, value in block.items():
-            path = (*base, group, key)
-            if f"{group}.{key}" in FIELDS and not _blocked(path, skip):
-                located[f"{group}.{key}"] = (value, path)
-    if "state" in raw and not _blocked((*base, "state"), skip):
-        located["state"] = (raw["state"], (*base, "state"))
+        for key, written in block.items():
+            field, path = f"{group}.{key}", (*base, group, key)
+            if field in FIELDS and not _blocked(path, skip):
+                value = _read(doc, field, written, path)
+                if value is not None:
+                    located[field] = (value, path)
     return located
+
+
+def _read(doc: Document, field: str, written: Any, path: Path) -> Value | None:
+    try:
+        value = parse_value(field, FIELDS[field].kind, written)
+    except ValueError as exc:
+        doc.problem(path, str(exc))
+        return None
+    wrong = limits.problem(field, value)
+    if wrong:
+        doc.problem(path, wrong)
+        return None
+    return value
 
 
 def _merge(defaults: Located, own: Located) -> Located:
@@ -73,6 +112,16 @@ def _merge(defaults: Located, own: Located) -> Located:
     return merged
 
 
+def _state(
+    data: dict[str, Any], raw: dict[str, Any], path: Path, skip: set[Path]
+) -> State | None:
+    for source, at in ((raw, (*path, "state")), (data.get("defaults"), None)):
+        if isinstance(source, dict) and "state" in source:
+            blocked = _blocked(at or ("defaults", "state"), skip)
+            return None if blocked else State(str(source["state"]).upper())
+    return None
+
+
 def _spec(
     doc: Document,
     data: dict[str, Any],
@@ -81,43 +130,40 @@ def _spec(
     defaults: Located,
     skip: set[Path],
 ) -> QueueSpec | None:
+    ids_ok = _check_ids(doc, raw, path, skip)
     parts = [raw.get(k, data.get(k)) for k in ("project", "location", "name")]
     where = [(*path, k) if k in raw else (k,) for k in ("project", "location")]
-    if not all(isinstance(p, str) for p in parts) or any(
-        _blocked(p, skip) for p in [*where, (*path, "name")]
+    if (
+        not ids_ok
+        or not all(isinstance(p, str) for p in parts)
+        or any(_blocked(p, skip) for p in [*where, (*path, "name")])
     ):
         return None
-    key = QueueKey(str(parts[0]), str(parts[1]), str(parts[2]))
-    merged = _merge(defaults, _flatten(raw, path, skip))
-    settings: dict[str, Value] = {}
-    for field_path, (value, at) in merged.items():
-        if field_path == "state":
-            continue
-        try:
-            settings[field_path] = parse_value(
-                field_path, FIELDS[field_path].kind, value
-            )
-        except ValueError as exc:
-            doc.problem(at, str(exc))
-    _check_backoff(doc, settings, merged)
-    state = merged.get("state")
+    merged = _merge(defaults, _flatten(doc, raw, path, skip))
+    _check_backoff(doc, merged)
     return QueueSpec(
-        key=key,
-        settings=settings,
-        state=State(state[0].upper()) if state else None,
+        key=QueueKey(str(parts[0]), str(parts[1]), str(parts[2])),
+        settings={field: value for field, (value, _) in merged.items()},
+        state=_state(data, raw, path, skip),
         file=doc.file,
         line=doc.line_of((*path, "name")),
     )
 
 
-def _check_backoff(doc: Document, settings: dict[str, Value], merged: Located) -> None:
-    low = settings.get("retry_config.min_backoff")
-    high = settings.get("retry_config.max_backoff")
-    if isinstance(low, int) and isinstance(high, int) and low > high:
+def _check_backoff(doc: Document, merged: Located) -> None:
+    low = merged.get("retry_config.min_backoff")
+    high = merged.get("retry_config.max_backoff")
+    if (
+        low
+        and high
+        and isinstance(low[0], int)
+        and isinstance(high[0], int)
+        and (low[0] > high[0])
+    ):
         doc.problem(
-            merged["retry_config.min_backoff"][1],
-            f"min_backoff ({format_duration(low)}) is greater than max_backoff "
-            f"({format_duration(high)})",
+            low[1],
+            f"min_backoff ({format_duration(low[0])}) is greater than max_backoff "
+            f"({format_duration(high[0])})",
             "the API rejects a queue whose min_backoff exceeds its max_backoff",
         )
 

@@ -30,6 +30,11 @@ def interpolate(text: str, environ: Mapping[str, str]) -> str:
         if name in environ:
             return environ[name]
         default = match.group("default")
+        if default is not None and "${" in default:
+            raise InterpolationError(
+                f"the default of ${{{name}}} holds another reference; "
+                "nested references are not supported"
+            )
         if default is None:
             raise InterpolationError(
                 f"environment variable {name} is not set and has no default "

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from queuekeeper.manifest.yamlload import Document, Path
+from queuekeeper.manifest.yamlload import Document, Path, shown
 
 OUTPUT_ONLY_HINTS = {
     "max_burst_size": (
@@ -80,20 +80,19 @@ def _describe(doc: Document, path: Path, error: ValidationError) -> None:
         missing = [k for k in required if k not in instance]
         doc.problem(path, "missing required key " + ", ".join(map(repr, missing)))
     elif not path and validator == "type":
-        shape = type(error.instance).__name__
         doc.problem(
             path,
-            f"the top level must be a mapping, not a {shape}",
+            f"the top level must be a mapping, not {shown(instance)}",
             "start with version: 1, project, location and queues",
         )
     elif path == ("version",):
         doc.problem(
             path,
-            f"unsupported version {error.instance!r}",
+            f"unsupported version {shown(instance)}",
             "this queuekeeper reads manifests of version 1",
         )
     else:
-        doc.problem(path, _wrong_value(error))
+        doc.problem(path, _wrong_value(error, secret="header_overrides" in path))
 
 
 def _schema_of(error: ValidationError) -> dict[str, Any]:
@@ -120,13 +119,29 @@ def _unknown_keys(
         doc.problem((*path, key), f"unknown key {key!r}", hint)
 
 
-def _wrong_value(error: ValidationError) -> str:
-    value = error.instance
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def _wrong_value(error: ValidationError, *, secret: bool) -> str:
+    """What is wrong, naming the value unless it may be a credential."""
+    value = "this value" if secret else shown(error.instance)
     expected = _schema_of(error).get("x-error")
+    if error.validator == "type":
+        wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        got = "another type" if secret else shown(error.instance)
+        return f"expected {wanted}, got {got}"
     if error.validator in ("maximum", "exclusiveMaximum"):
-        return f"{value!r} is above the maximum of {error.validator_value}"
+        return f"{value} is above the maximum of {error.validator_value}"
     if error.validator in ("minimum", "exclusiveMinimum"):
-        return f"{value!r} is below the minimum of {error.validator_value}"
+        return f"{value} is below the minimum of {error.validator_value}"
+    if error.validator == "minProperties":
+        return f"{value} must not be empty"
     if expected:
-        return f"{value!r} is not valid here: expected {expected}"
-    return error.message
+        return f"{value} is not valid here: expected {expected}"
+    return "this value is not valid here" if secret else error.message
