@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -93,26 +94,42 @@ def apply_plan(
     by_queue: dict[QueueKey, list[Change]] = {}
     for change in plan.changes:
         by_queue.setdefault(change.key, []).append(change)
+    # Set once a change fails for an outage that outlasted its retries: the
+    # changes not started yet are then skipped rather than each waiting out
+    # the same retry deadline against a service that is down.
+    outage = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        done = pool.map(lambda chain: _run_chain(api, chain), by_queue.values())
+        done = pool.map(lambda c: _run_chain(api, c, outage), by_queue.values())
         outcome = {id(r.change): r for results in done for r in results}
     return [outcome[id(change)] for change in plan.changes]
 
 
-def _run_chain(api: QueueAdmin, chain: Sequence[Change]) -> list[Result]:
+def _run_chain(
+    api: QueueAdmin, chain: Sequence[Change], outage: threading.Event
+) -> list[Result]:
     results: list[Result] = []
     for change in chain:
         if results and results[-1].outcome is not Outcome.DONE:
             results.append(Result(change, Outcome.SKIPPED, "an earlier change failed"))
             continue
-        try:
-            _execute(api, change)
-        except errors.QueuekeeperError as exc:
-            log.warning("%s %s failed: %s", change.action.value, change.key, exc)
-            results.append(Result(change, Outcome.FAILED, str(exc)))
-        else:
-            results.append(Result(change, Outcome.DONE))
+        if outage.is_set():
+            results.append(
+                Result(change, Outcome.SKIPPED, "not tried: Cloud Tasks is unavailable")
+            )
+            continue
+        results.append(_attempt(api, change, outage))
     return results
+
+
+def _attempt(api: QueueAdmin, change: Change, outage: threading.Event) -> Result:
+    try:
+        _execute(api, change)
+    except errors.QueuekeeperError as exc:
+        if isinstance(exc, errors.TransientError):
+            outage.set()
+        log.warning("%s %s failed: %s", change.action.value, change.key, exc)
+        return Result(change, Outcome.FAILED, str(exc))
+    return Result(change, Outcome.DONE)
 
 
 def _execute(api: QueueAdmin, change: Change) -> None:

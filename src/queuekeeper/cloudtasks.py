@@ -87,7 +87,7 @@ def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
         return tasks_v2.CloudTasksClient()
     except auth_exc.DefaultCredentialsError as exc:
         raise errors.QueuekeeperError(
-            "no Google Cloud credentials found",
+            f"no usable Google Cloud credentials: {exc}",
             hint="run `gcloud auth application-default login`, or use --emulator "
             f"or set {EMULATOR_HOST_ENV}",
         ) from exc
@@ -144,7 +144,15 @@ class CloudTasks:
         self.retry = default_retry(retry_deadline)
 
     def _call(self, what: str, call: Callable[..., T], **kwargs: Any) -> T:
-        log.info("%s %s", what, kwargs.get("name") or kwargs.get("parent") or "")
+        request = kwargs.get("request") or {}
+        queue = kwargs.get("queue")
+        subject = (
+            kwargs.get("name")
+            or (queue.name if queue is not None else None)
+            or request.get("parent")
+            or kwargs.get("parent")
+        )
+        log.info("%s %s", what, subject)
         try:
             return call(**kwargs, retry=self.retry, timeout=CALL_TIMEOUT)
         except (gexc.GoogleAPIError, auth_exc.GoogleAuthError) as exc:

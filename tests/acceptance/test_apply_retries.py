@@ -92,3 +92,26 @@ def test_a_permanent_error_fails_only_its_own_queue(
     assert plan_exit_code(manifest) == 2
     assert main(["apply", "-f", manifest, "--auto-approve"]) == 0
     assert plan_exit_code(manifest) == 0
+
+
+def test_an_outage_that_outlasts_the_retries_skips_the_changes_not_yet_tried(
+    emulator: Emulator, manifest: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.inject_fault("CreateQueue", grpc.StatusCode.UNAVAILABLE)
+    code = main(
+        [
+            "apply",
+            "-f",
+            manifest,
+            "--auto-approve",
+            "--parallelism",
+            "1",
+            "--retry-deadline",
+            "0.5",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.count("failed  create") == 1
+    assert out.count("not tried: Cloud Tasks is unavailable") == 2
+    assert "0 done, 1 failed, 3 skipped" in out

@@ -6,7 +6,6 @@ Exit codes: 0 success with nothing pending; 1 an error the user can fix;
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 
@@ -14,18 +13,25 @@ import click
 
 from queuekeeper import errors
 from queuekeeper.cli.apply import apply_command
+from queuekeeper.cli.common import verbose_option
 from queuekeeper.cli.emulator import emulator_command
 from queuekeeper.cli.plan import plan_command
 from queuekeeper.cli.validate import validate_command
 
+EXIT_CODES = (
+    "Exit codes: 0 success (for plan: nothing pending); 1 an error you can fix; "
+    "2 only with plan --detailed-exitcode: changes pending; 3 a crash (a bug)."
+)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88},
+    epilog=EXIT_CODES,
+)
 @click.version_option(package_name="queuekeeper")
-@click.option("-v", "--verbose", count=True, help="Log API calls (-v) and more (-vv).")
-def cli(verbose: int) -> None:
-    """Google Cloud Tasks queues as code."""
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(name)s: %(message)s")
+@verbose_option
+def cli() -> None:
+    """Google Cloud Tasks queues as code: validate, plan and apply a manifest."""
 
 
 cli.add_command(validate_command)

@@ -13,7 +13,12 @@ from queuekeeper.apply import (
     check_fresh,
     read_live,
 )
-from queuekeeper.cli.common import connect, describe_target, target_options
+from queuekeeper.cli.common import (
+    connect,
+    describe_target,
+    target_options,
+    verbose_option,
+)
 from queuekeeper.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -46,19 +51,21 @@ from queuekeeper.render import plan_text, results_text
     help="Queues changed at the same time.",
 )
 @target_options
+@verbose_option
 def apply_command(
     plan_file: str | None,
     files: tuple[str, ...],
     auto_approve: bool,
     parallelism: int,
     use_emulator: bool,
+    retry_deadline: float,
 ) -> int:
     """Apply a manifest (-f FILE) or a saved PLAN_FILE."""
     if bool(plan_file) == bool(files):
         raise QueuekeeperError("give either -f MANIFEST or a saved PLAN_FILE")
     saved = _load_saved(plan_file, use_emulator) if plan_file else None
     manifest = load_manifest(files) if files else None
-    with connect(use_emulator) as api:
+    with connect(use_emulator, retry_deadline) as api:
         if saved is not None:
             check_fresh(api, saved)
             plan = saved

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -20,8 +21,38 @@ EMULATOR_DB_ENV = "QUEUEKEEPER_EMULATOR_DB"
 DEFAULT_EMULATOR_DB = ".queuekeeper/emulator.sqlite3"
 
 
+def set_verbosity(ctx: click.Context, param: click.Parameter, count: int) -> None:
+    """``-v`` logs every API call, ``-vv`` the planner too; to stderr."""
+    if not count:
+        return
+    level = logging.INFO if count == 1 else logging.DEBUG
+    logging.basicConfig(format="%(name)s: %(message)s")
+    logger = logging.getLogger("queuekeeper")
+    logger.setLevel(min(logger.getEffectiveLevel(), level))
+
+
+def verbose_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        is_eager=True,
+        callback=set_verbosity,
+        help="Log API calls (-v) and planning details (-vv) to stderr.",
+    )(command)
+
+
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--emulator``: the same target selection for every command."""
+    """``--emulator`` and ``--retry-deadline``: the same for every command."""
+    command = click.option(
+        "--retry-deadline",
+        type=click.FloatRange(0, 3600),
+        default=60.0,
+        show_default=True,
+        help="Seconds to keep retrying UNAVAILABLE, DEADLINE_EXCEEDED and "
+        "RESOURCE_EXHAUSTED answers of one call.",
+    )(command)
     return click.option(
         "--emulator",
         "use_emulator",
@@ -49,13 +80,13 @@ def target_flags(use_emulator: bool) -> str:
 
 
 @contextmanager
-def connect(use_emulator: bool) -> Iterator[CloudTasks]:
+def connect(use_emulator: bool, retry_deadline: float = 60.0) -> Iterator[CloudTasks]:
     """The API the command talks to, open for the ``with`` block."""
     # Imported here so `validate` never loads grpc or google-cloud-tasks.
     from queuekeeper.cloudtasks import CloudTasks, make_client
 
     if not use_emulator:
-        api = CloudTasks(make_client())
+        api = CloudTasks(make_client(), retry_deadline=retry_deadline)
         try:
             yield api
         finally:
@@ -73,7 +104,7 @@ def connect(use_emulator: bool) -> Iterator[CloudTasks]:
             f"cannot open the emulator database {db}: {exc}",
             hint=f"point ${EMULATOR_DB_ENV} at a SQLite file that can be written",
         ) from exc
-    api = CloudTasks(make_client(emulator.address))
+    api = CloudTasks(make_client(emulator.address), retry_deadline=retry_deadline)
     try:
         yield api
     finally:

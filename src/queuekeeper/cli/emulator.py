@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 
-from queuekeeper.errors import EXIT_OK
+from queuekeeper.errors import EXIT_OK, QueuekeeperError
 
 
 @click.command("emulator")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback unless you mean to share it).",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -37,7 +43,14 @@ def emulator_command(host: str, port: int, rest_port: int, db: str | None) -> in
     emulator = Emulator(
         db_path=Path(db) if db else None, host=host, port=port, rest_port=rest_port
     )
-    emulator.start()
+    try:
+        emulator.start()
+    except (RuntimeError, OSError, sqlite3.Error) as exc:
+        raise QueuekeeperError(
+            f"cannot start the emulator on {host}:{port}: {exc}",
+            hint="choose a free --port and --rest-port (0: any free port), and "
+            "a --db that is a writable SQLite file",
+        ) from exc
     for line in _banner(emulator.address, emulator.rest_address):
         click.echo(line)
     try:

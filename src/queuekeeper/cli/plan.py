@@ -10,6 +10,7 @@ from queuekeeper.cli.common import (
     describe_target,
     target_flags,
     target_options,
+    verbose_option,
 )
 from queuekeeper.errors import EXIT_CHANGES_PENDING, EXIT_OK
 from queuekeeper.manifest import load_manifest
@@ -34,6 +35,7 @@ from queuekeeper.render import RENDERERS
     type=click.Choice(sorted(RENDERERS)),
     default="text",
     show_default=True,
+    help="How to print the plan (json and markdown are for CI comments).",
 )
 @click.option(
     "--out",
@@ -46,16 +48,18 @@ from queuekeeper.render import RENDERERS
     help="Exit 2 when changes are pending (0 when none).",
 )
 @target_options
+@verbose_option
 def plan_command(
     files: tuple[str, ...],
     output: str,
     out: str | None,
     detailed_exitcode: bool,
     use_emulator: bool,
+    retry_deadline: float,
 ) -> int:
     """Compare the manifest with the live queues."""
     manifest = load_manifest(files)
-    with connect(use_emulator) as api:
+    with connect(use_emulator, retry_deadline) as api:
         plan = make_plan(manifest, read_live(api, manifest.scopes()))
     click.echo(RENDERERS[output](plan))
     if out:

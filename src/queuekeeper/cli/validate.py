@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from queuekeeper.cli.common import verbose_option
 from queuekeeper.errors import EXIT_ERROR, EXIT_OK
 from queuekeeper.manifest import check_files
 from queuekeeper.render import problems_text
@@ -11,8 +12,9 @@ from queuekeeper.render import problems_text
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@verbose_option
 def validate_command(files: tuple[str, ...]) -> int:
-    """Check manifest FILES offline; report every problem with file and line."""
+    """Check manifest FILES offline, reporting every problem at file:line."""
     problems = check_files(files)
     if problems:
         click.echo(problems_text(problems), err=True)
