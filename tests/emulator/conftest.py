@@ -1,9 +1,13 @@
-"""Fixtures: an in-process emulator on a loopback port and the official client."""
+"""Fixtures: an in-process emulator on a loopback port and the official client;
+for tasks, a manual clock and a real HTTP target."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import grpc
 import pytest
@@ -12,7 +16,8 @@ from google.cloud.tasks_v2.services.cloud_tasks.transports import (
     CloudTasksGrpcTransport,
 )
 
-from queuekeeper.emulator import Emulator
+from queuekeeper.emulator import Emulator, ManualClock
+from tests.emulator.target import Target
 
 PARENT = "projects/p1/locations/us-central1"
 
@@ -29,8 +34,10 @@ def connect(emulator: Emulator) -> tasks_v2.CloudTasksClient:
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    # No tombstone by default, so tests can reuse names; tombstone tests opt in.
-    with Emulator(queue_tombstone=timedelta(0)) as emu:
+    # No tombstone by default, so tests can reuse names; tombstone tests opt
+    # in. gRPC only: the REST surface costs each stop 50 ms (its poll), and
+    # test_rest.py has its own emulator.
+    with Emulator(queue_tombstone=timedelta(0), rest_port=None) as emu:
         yield emu
 
 
@@ -52,3 +59,82 @@ def create(client: tasks_v2.CloudTasksClient) -> CreateQueue:
         return client.create_queue(parent=PARENT, queue=queue)
 
     return create_queue
+
+
+# Tasks and dispatch: a manual clock, a real HTTP target, and shortcuts.
+
+START = 1_800_000_000.0  # 2027-01-15T08:00:00Z, a fixed point for the manual clock
+
+
+@pytest.fixture
+def target() -> Iterator[Target]:
+    served = Target()
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@dataclass
+class World:
+    """An emulator on a manual clock, its client, and an HTTP target."""
+
+    emulator: Emulator
+    client: tasks_v2.CloudTasksClient
+    clock: ManualClock
+    target: Target
+
+    def queue(self, queue_id: str = "q", **fields: Any) -> str:
+        """Create a queue under PARENT; its name."""
+        queue = tasks_v2.Queue(name=queue_name(queue_id), **fields)
+        return self.client.create_queue(parent=PARENT, queue=queue).name
+
+    def task(
+        self,
+        queue: str,
+        path: str = "/task",
+        *,
+        name: str | None = None,
+        view: tasks_v2.Task.View = tasks_v2.Task.View.BASIC,
+        request: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> tasks_v2.Task:
+        """Create an HTTP task for the target's `path`."""
+        http = tasks_v2.HttpRequest(url=self.target.url(path), **(request or {}))
+        task = tasks_v2.Task(http_request=http, **fields)
+        if name is not None:
+            task.name = f"{queue}/tasks/{name}"
+        return self.client.create_task(
+            request=tasks_v2.CreateTaskRequest(
+                parent=queue, task=task, response_view=view
+            )
+        )
+
+    def idle(self) -> None:
+        assert self.emulator.wait_idle(5), "the emulator did not settle"
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock, then wait for what became due to be dispatched."""
+        self.clock.advance(seconds)
+        self.idle()
+
+
+@contextmanager
+def running_world(
+    clock: ManualClock, target: Target, **options: Any
+) -> Iterator[World]:
+    with (
+        Emulator(queue_tombstone=timedelta(0), clock=clock, **options) as emu,
+        connect(emu) as cloud_tasks,
+    ):
+        yield World(emu, cloud_tasks, clock, target)
+
+
+@pytest.fixture
+def world(clock: ManualClock, target: Target) -> Iterator[World]:
+    # gRPC only, as above; test_oidc.py brings the REST surface back.
+    with running_world(clock, target, rest_port=None) as running:
+        yield running

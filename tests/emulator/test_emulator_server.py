@@ -1,4 +1,5 @@
-"""The Emulator object: address, persistence, call counts, threads, stopping."""
+"""The Emulator object: address, persistence, call counts, faults, the dispatch
+log, threads, stopping."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from google.api_core import exceptions
 from google.cloud import tasks_v2
 
 from queuekeeper.emulator import Emulator
-from tests.emulator.conftest import PARENT, CreateQueue, connect, queue_name
+from tests.emulator.conftest import PARENT, CreateQueue, World, connect, queue_name
 
 Client = tasks_v2.CloudTasksClient
 
@@ -68,15 +69,15 @@ def test_call_counts_are_a_snapshot_and_can_be_reset(
     assert emulator.call_counts == {}
 
 
-def test_task_and_iam_rpcs_are_unimplemented_for_now_but_counted(
+def test_iam_and_cmek_rpcs_are_unimplemented_but_counted(
     emulator: Emulator, client: Client
 ) -> None:
-    with pytest.raises(exceptions.MethodNotImplemented, match="ListTasks"):
-        list(client.list_tasks(parent=queue_name("q1")))
-    with pytest.raises(exceptions.MethodNotImplemented):
+    with pytest.raises(exceptions.MethodNotImplemented, match="GetIamPolicy"):
         client.get_iam_policy(resource=queue_name("q1"))
+    with pytest.raises(exceptions.MethodNotImplemented):
+        client.get_cmek_config(name=f"{PARENT}/cmekConfig")
 
-    assert emulator.call_counts == {"ListTasks": 1, "GetIamPolicy": 1}
+    assert emulator.call_counts == {"GetIamPolicy": 1, "GetCmekConfig": 1}
 
 
 def test_concurrent_creates_from_many_threads_all_land(
@@ -125,3 +126,43 @@ def test_stopping_twice_is_harmless() -> None:
 
     with pytest.raises(RuntimeError):
         emulator.set_queue_state(queue_name("q1"), "PAUSED")
+
+
+def test_faults_can_be_injected_into_task_rpcs(
+    emulator: Emulator, client: Client, create: CreateQueue
+) -> None:
+    queue = create("q1").name
+    client.pause_queue(name=queue)
+    task = tasks_v2.Task(
+        name=f"{queue}/tasks/t1",
+        http_request=tasks_v2.HttpRequest(url="http://127.0.0.1:1/"),
+    )
+    emulator.inject_fault("CreateTask", count=1, when="after")
+
+    # The task is created but the answer is lost; the retry finds it there.
+    with pytest.raises(exceptions.ServiceUnavailable):
+        client.create_task(parent=queue, task=task)
+    with pytest.raises(exceptions.AlreadyExists):
+        client.create_task(parent=queue, task=task)
+
+    assert emulator.call_counts["CreateTask"] == 2
+
+
+def test_the_dispatch_log_is_a_snapshot_that_can_be_cleared(
+    world: World,
+) -> None:
+    world.task(world.queue())
+    world.idle()
+    snapshot = world.emulator.dispatch_log
+    snapshot.clear()
+
+    assert len(world.emulator.dispatch_log) == 1
+    world.emulator.clear_dispatch_log()
+    assert world.emulator.dispatch_log == []
+
+
+def test_wait_idle_needs_a_running_emulator() -> None:
+    emulator = Emulator()
+
+    with pytest.raises(RuntimeError, match="not running"):
+        emulator.wait_idle(0.1)

@@ -1,7 +1,9 @@
 """The one error type of the emulator: a gRPC status code with its message.
 
-Queue logic raises `ApiError`; the service layer turns it into `context.abort`, so
-only `service.py` knows about gRPC contexts.
+Queue and task logic raise `ApiError`; `handlers.py` turns it into
+`context.abort`, so only the surfaces know about gRPC contexts. The messages
+below were recorded against production (reference §5.8) unless a comment says
+otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +24,37 @@ BAD_QUEUE_NAME = (
     'Queue name must be formatted: "projects/<PROJECT_ID>/locations/'
     '<LOCATION_ID>/queues/<QUEUE_ID>".'
 )
+
+TASK_EXISTS = "Requested entity already exists"
+TASK_GONE = (
+    "The task no longer exists, though a task with this name existed recently. "
+    "The task either successfully completed or was deleted."
+)
+BAD_TASK_NAME = (
+    'Task name must be formatted: "projects/<PROJECT_ID>/locations/<LOCATION_ID>/'
+    'queues/<QUEUE_ID>/tasks/<TASK_ID>"'
+)
+# Also recorded against production (aertje `test/conformance/golden/errors.json`).
+URL_REQUIRED = "HttpRequest.url is required."
+URL_SCHEME = "HttpTarget.url must start with 'http://' or 'https://'."
+
+
+def bad_task_id(task_id: str) -> str:
+    """The recorded message for a task ID outside `[A-Za-z0-9_-]{1,500}`."""
+    # "must between" is sic: production says it that way (reference §5.1).
+    return (
+        f'Task ID "{task_id}" can contain only letters ([A-Za-z]), numbers '
+        "([0-9]), hyphens (-), or underscores (_). Task ID must between 1 and "
+        "500 characters."
+    )
+
+
+def queue_mismatch(request_queue: str, task_queue: str) -> str:
+    """The recorded message for a named task under another queue."""
+    return (
+        f"The queue name from request ('{request_queue}') must be the same as "
+        f"the queue name in the named task ('{task_queue}')."
+    )
 
 
 class ApiError(Exception):

@@ -12,6 +12,7 @@ from . import messages as pb
 from .errors import ApiError
 from .rpc import Rpc, RpcTable, unimplemented
 from .service import QueueService
+from .taskservice import TaskService
 
 # The rest of the service. They are registered (rather than left to gRPC's
 # "method not found") so that they are counted and answer a clear message.
@@ -19,13 +20,6 @@ _NOT_YET = (
     "GetIamPolicy",
     "SetIamPolicy",
     "TestIamPermissions",
-    "ListTasks",
-    "GetTask",
-    "CreateTask",
-    "BatchCreateTasks",
-    "DeleteTask",
-    "BatchDeleteTasks",
-    "RunTask",
     "UpdateCmekConfig",
     "GetCmekConfig",
 )
@@ -57,6 +51,40 @@ def queue_rpcs(service: QueueService) -> dict[str, Rpc]:
     for name in _NOT_YET:
         rpcs.setdefault(name, Rpc(name, unimplemented(name), None, None))
     return rpcs
+
+
+def task_rpcs(service: TaskService) -> dict[str, Rpc]:
+    """Every task RPC of the service, by method name."""
+    table = (
+        (
+            "ListTasks",
+            service.list_tasks,
+            pb.ListTasksRequestPb,
+            pb.ListTasksResponsePb,
+        ),
+        ("GetTask", service.get_task, pb.GetTaskRequestPb, pb.TaskPb),
+        ("CreateTask", service.create_task, pb.CreateTaskRequestPb, pb.TaskPb),
+        (
+            "DeleteTask",
+            _returning_empty(service.delete_task),
+            pb.DeleteTaskRequestPb,
+            empty_pb2.Empty,
+        ),
+        ("RunTask", service.run_task, pb.RunTaskRequestPb, pb.TaskPb),
+        (
+            "BatchCreateTasks",
+            service.batch_create_tasks,
+            pb.BatchCreateTasksRequestPb,
+            pb.OperationPb,
+        ),
+        (
+            "BatchDeleteTasks",
+            service.batch_delete_tasks,
+            pb.BatchDeleteTasksRequestPb,
+            pb.OperationPb,
+        ),
+    )
+    return {name: Rpc(name, call, req, resp) for name, call, req, resp in table}
 
 
 def generic_handler(table: RpcTable) -> Any:

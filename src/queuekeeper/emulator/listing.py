@@ -1,4 +1,7 @@
-"""ListQueues arguments: the `state:` filter, page sizes and opaque page tokens."""
+"""List arguments: the `state:` filter, page sizes and opaque page tokens.
+
+ListQueues and ListTasks share the tokens and page sizes; only queues filter.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ import re
 from .errors import invalid
 from .messages import STATES_BY_NAME
 
-# Reference §5.8: the maximum, and the size used when none is given.
+# Reference §5.8: the maxima, also the sizes used when none is given.
 MAX_PAGE_SIZE = 9800
+MAX_TASK_PAGE_SIZE = 1000
 
 # The API takes logging-filter syntax; `state: PAUSED` is the only documented
 # use, so that (with `:` or `=`, any spacing) is all the emulator understands.
@@ -33,13 +37,13 @@ def parse_filter(text: str) -> int | None:
     return state
 
 
-def page_size(requested: int) -> int:
+def page_size(requested: int, maximum: int = MAX_PAGE_SIZE) -> int:
     """Clamp a requested page size to the API's range; 0 means the maximum."""
     if requested < 0:
         raise invalid("page_size must not be negative.")
     if requested == 0:
-        return MAX_PAGE_SIZE
-    return min(requested, MAX_PAGE_SIZE)
+        return maximum
+    return min(requested, maximum)
 
 
 def fingerprint(parent: str, state: int | None) -> str:

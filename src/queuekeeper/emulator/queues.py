@@ -95,7 +95,7 @@ def validate(queue: Any) -> None:
     for the default, so a client that sends 0.1s reads 0.1s back.
     """
     _validate_rate_limits(queue.rate_limits)
-    _validate_retry_config(queue.retry_config)
+    validate_retry_config(queue.retry_config)
     ratio = queue.stackdriver_logging_config.sampling_ratio
     if not 0.0 <= ratio <= 1.0:
         raise invalid("sampling_ratio must be between 0.0 and 1.0 inclusive.")
@@ -116,7 +116,9 @@ def _validate_rate_limits(limits: Any) -> None:
         )
 
 
-def _validate_retry_config(retry: Any) -> None:
+def validate_retry_config(retry: Any) -> None:
+    """Refuse out-of-range retry settings; also checks a task's partial config,
+    where the backoff order is checked only when both ends are given."""
     if retry.max_attempts < -1:
         raise invalid("max_attempts must be -1 (unlimited) or greater than 0.")
     if retry.max_doublings < 0:
@@ -124,7 +126,8 @@ def _validate_retry_config(retry: Any) -> None:
     for field in ("min_backoff", "max_backoff", "max_retry_duration"):
         if _nanos(getattr(retry, field)) < 0:
             raise invalid(f"{field} must not be negative.")
-    if _nanos(retry.min_backoff) > _nanos(retry.max_backoff):
+    both = retry.HasField("min_backoff") and retry.HasField("max_backoff")
+    if both and _nanos(retry.min_backoff) > _nanos(retry.max_backoff):
         raise invalid("min_backoff must be less than or equal to max_backoff.")
 
 

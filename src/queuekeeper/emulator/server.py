@@ -1,4 +1,5 @@
-"""The `Emulator`: a local Cloud Tasks v2 gRPC server over a SQLite store."""
+"""The `Emulator`: a local Cloud Tasks v2 (gRPC and REST) over a SQLite store,
+dispatching tasks to their HTTP targets."""
 
 from __future__ import annotations
 
@@ -12,27 +13,37 @@ from typing import Any
 
 import grpc
 
+from .backend import Backend, Settings
+from .clock import Clock, SystemClock
+from .dispatchlog import DEFAULT_LOG_LIMIT, DispatchLog, DispatchRecord
 from .errors import ApiError
 from .faults import BEFORE, Fault, Faults
-from .handlers import generic_handler, queue_rpcs
+from .handlers import generic_handler
 from .messages import STATES_BY_NAME
-from .rest import RestServer
+from .oidc import DEFAULT_ISSUER, DISCOVERY_PATH, JWKS_PATH, TokenMinter
+from .rest import Pages, RestServer
 from .rpc import CallCounter, RpcTable
-from .service import QueueService
-from .store import QueueStore
 
 _WORKERS = 16
 _STOP_GRACE_SECONDS = 1.0
 # Real Cloud Tasks keeps a deleted queue's name for 7 days (reference §5.8).
 DEFAULT_QUEUE_TOMBSTONE = timedelta(days=7)
+# And a task's name for about an hour (2.23 doc and quotas page, §5.7).
+DEFAULT_TASK_TOMBSTONE = timedelta(hours=1)
 
 
 class Emulator:
     """A local Cloud Tasks v2 server that the official client talks to unchanged.
 
     `db_path=None` keeps state in memory; a path keeps it in a SQLite file (its
-    directories are created) so queues survive a restart. Use it as a context
-    manager, or call `start()` and `stop()`.
+    directories are created) so queues and tasks survive a restart. Use it as
+    a context manager, or call `start()` and `stop()`.
+
+    Tasks are dispatched to their HTTP targets unless `dispatch=False`, which
+    only keeps them (record-only). Every time the emulator reads comes from
+    `clock`: pass a `ManualClock` to move time by hand. `issuer` is the `iss`
+    of the OIDC tokens tasks carry (see `issuer`). The dispatch log keeps the
+    newest `dispatch_log_limit` attempts.
     """
 
     def __init__(
@@ -43,21 +54,33 @@ class Emulator:
         port: int = 0,
         rest_port: int | None = 0,
         queue_tombstone: timedelta = DEFAULT_QUEUE_TOMBSTONE,
+        task_tombstone: timedelta = DEFAULT_TASK_TOMBSTONE,
+        clock: Clock | None = None,
+        dispatch: bool = True,
+        issuer: str | None = None,
+        dispatch_log_limit: int = DEFAULT_LOG_LIMIT,
     ) -> None:
-        self._db_path = None if db_path is None else Path(db_path)
         self._host = host
         self._port = port
         self._rest_port = rest_port
         self._rest: RestServer | None = None
-        self._queue_tombstone = queue_tombstone
+        self._issuer = issuer
+        self._settings = Settings(
+            db_path=None if db_path is None else Path(db_path),
+            queue_tombstone=queue_tombstone,
+            task_tombstone=task_tombstone,
+            clock=clock or SystemClock(),
+            dispatch=dispatch,
+            minter=TokenMinter(lambda: self.issuer),
+            log=DispatchLog(dispatch_log_limit),
+        )
         self._counter = CallCounter()
         self._faults = Faults()
         self._stopped = threading.Event()
         self._stopped.set()
         self._server: Any = None
         self._executor: futures.ThreadPoolExecutor | None = None
-        self._store: QueueStore | None = None
-        self._service: QueueService | None = None
+        self._backend: Backend | None = None
         self._bound_port = 0
 
     @property
@@ -73,6 +96,56 @@ class Emulator:
         if self._rest is None:
             raise RuntimeError("the emulator's REST surface is not running")
         return self._address(self._rest.port)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every emulator time comes from."""
+        return self._settings.clock
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of OIDC tokens: as given, else the REST surface's base URL
+        (where `openid_configuration` is meant to be served), else
+        `oidc.DEFAULT_ISSUER`."""
+        if self._issuer:
+            return self._issuer
+        if self._rest is not None:
+            return f"http://{self.rest_address}"
+        return DEFAULT_ISSUER
+
+    @property
+    def dispatch_log(self) -> list[DispatchRecord]:
+        """A snapshot of the attempts made so far, oldest first."""
+        return self._settings.log.snapshot()
+
+    def clear_dispatch_log(self) -> None:
+        self._settings.log.clear()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no task is in flight or due now; False on timeout.
+
+        With a `ManualClock`, tasks due later, and due tasks that their queue's
+        rate holds back until the clock moves, do not count: only `advance`
+        can release them. Tasks of paused and disabled queues never count.
+        """
+        return self._running().wait_idle(timeout)
+
+    def jwks(self) -> dict[str, Any]:
+        """The JSON Web Key Set that verifies the OIDC tokens tasks carry.
+
+        Serve it at `oidc.JWKS_PATH` ("/oauth2/v3/certs")."""
+        return self._settings.minter.jwks()
+
+    def openid_configuration(self, base_url: str) -> dict[str, Any]:
+        """The OIDC discovery document, naming `base_url` + `oidc.JWKS_PATH`.
+
+        Serve it at `oidc.DISCOVERY_PATH` ("/.well-known/openid-configuration")."""
+        return self._settings.minter.openid_configuration(base_url)
+
+    @property
+    def table(self) -> RpcTable:
+        """The RPC table every surface serves (counting and faults included)."""
+        return self._running().table
 
     @property
     def call_counts(self) -> dict[str, int]:
@@ -103,42 +176,47 @@ class Emulator:
         self._faults.clear()
 
     def start(self) -> None:
-        """Open the store and start serving; returns once the port is bound."""
+        """Open the store, start serving and dispatching; returns once bound."""
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        store = QueueStore(self._db_path)
-        service = QueueService(store, self._queue_tombstone)
+        backend = Backend(self._settings, self._counter, self._faults)
         executor = futures.ThreadPoolExecutor(max_workers=_WORKERS)
         server = grpc.server(executor)
-        table = RpcTable(queue_rpcs(service), self._counter, self._faults)
-        server.add_generic_rpc_handlers((generic_handler(table),))
+        server.add_generic_rpc_handlers((generic_handler(backend.table),))
         address = self._address(self._port)
         try:
             self._bound_port = server.add_insecure_port(address)
         except RuntimeError:
-            store.close()
+            backend.close(0.0)
             raise
         server.start()
         if self._rest_port is not None:
-            self._rest = RestServer(table, self._host, self._rest_port)
+            self._rest = RestServer(
+                backend.table, self._host, self._rest_port, self._oidc_pages()
+            )
             self._rest.start()
-        self._store, self._service, self._server = store, service, server
-        self._executor = executor
+        # Dispatch starts last: the issuer names the REST surface by now.
+        backend.start()
+        self._backend, self._server, self._executor = backend, server, executor
         self._stopped.clear()
 
     def stop(self) -> None:
-        """Stop serving and close the store; safe to call twice."""
-        server, store, executor = self._server, self._store, self._executor
-        if server is None or store is None or executor is None:
+        """Stop serving and dispatching, close the store; safe to call twice.
+
+        Attempts in flight get a short grace to finish and be recorded; any
+        still running after it are cut off, and made again after a restart.
+        """
+        server, backend, executor = self._server, self._backend, self._executor
+        if server is None or backend is None or executor is None:
             return
         if self._rest is not None:
             self._rest.stop()
             self._rest = None
         # A short grace lets in-flight calls finish before the store closes.
         server.stop(grace=_STOP_GRACE_SECONDS).wait()
+        backend.close(_STOP_GRACE_SECONDS)
         executor.shutdown(wait=True)
-        store.close()
-        self._server = self._store = self._service = self._executor = None
+        self._server = self._backend = self._executor = None
         self._stopped.set()
 
     def wait(self) -> None:
@@ -153,16 +231,28 @@ class Emulator:
         Real Cloud Tasks disables a queue only through a queue.yaml upload that
         omits it, which an emulator has no way to receive.
         """
-        if self._service is None:
-            raise RuntimeError("the emulator is not running")
+        service = self._running().queue_service
         if state.upper() not in STATES_BY_NAME:
             raise ValueError(f"unknown queue state {state!r}")
         try:
-            self._service.set_state(name, STATES_BY_NAME[state.upper()])
+            service.set_state(name, STATES_BY_NAME[state.upper()])
         except ApiError as error:
             if error.code == grpc.StatusCode.NOT_FOUND:
                 raise KeyError(name) from error
             raise ValueError(error.message) from error
+
+    def _oidc_pages(self) -> Pages:
+        """The discovery document and the keys, served beside the REST API."""
+
+        def discovery() -> dict[str, Any]:
+            return self.openid_configuration(f"http://{self.rest_address}")
+
+        return {DISCOVERY_PATH: discovery, JWKS_PATH: self.jwks}
+
+    def _running(self) -> Backend:
+        if self._backend is None:
+            raise RuntimeError("the emulator is not running")
+        return self._backend
 
     def _address(self, port: int) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host

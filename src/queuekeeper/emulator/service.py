@@ -1,7 +1,8 @@
 """The queue RPCs of Cloud Tasks v2, on raw protobuf requests and the store.
 
 Nothing here knows about gRPC contexts: refusals are raised as `ApiError` and
-`handlers.py` turns them into statuses.
+`handlers.py` turns them into statuses. Every change to a queue is reported to
+`on_change` (the dispatcher) once it is committed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from .messages import (
 )
 from .names import check_parent, queue_parent
 from .store import QueueStore
+from .taskstore import TaskStore
+
+
+def _ignore(name: str) -> None:
+    pass
 
 
 class QueueService:
@@ -38,12 +44,19 @@ class QueueService:
     def __init__(
         self,
         store: QueueStore,
+        tasks: TaskStore,
         queue_tombstone: timedelta,
+        *,
+        task_tombstone: timedelta = timedelta(0),
         clock: Callable[[], float] = time.time,
+        on_change: Callable[[str], None] = _ignore,
     ) -> None:
         self._store = store
+        self._tasks = tasks
         self._tombstone_seconds = queue_tombstone.total_seconds()
+        self._task_tombstone_seconds = task_tombstone.total_seconds()
         self._clock = clock
+        self._on_change = on_change
 
     def list_queues(self, request: Any) -> Any:
         parent = check_parent(request.parent)
@@ -83,6 +96,7 @@ class QueueService:
                 raise ApiError(grpc.StatusCode.ALREADY_EXISTS, QUEUE_EXISTS)
             self._check_not_tombstoned(queue.name)
             self._store.put(queue, parent)
+        self._on_change(queue.name)
         return queue
 
     def update_queue(self, request: Any) -> Any:
@@ -107,6 +121,7 @@ class QueueService:
             )
             queues.validate(queue)
             self._store.put(queue, parent)
+        self._on_change(queue.name)
         return queue
 
     def delete_queue(self, request: Any) -> None:
@@ -114,16 +129,28 @@ class QueueService:
         with self._store.atomic():
             if not self._store.delete(request.name):
                 raise ApiError(grpc.StatusCode.NOT_FOUND, ENTITY_NOT_FOUND)
+            # The tasks go with the queue; its own tombstone keeps their names.
+            self._tasks.drop_queue(request.name)
             if self._tombstone_seconds > 0:
                 expires_at = self._clock() + self._tombstone_seconds
                 self._store.add_tombstone(request.name, expires_at)
+        self._on_change(request.name)
 
     def purge_queue(self, request: Any) -> Any:
-        # purge_time is truncated to microseconds (reference §5.2).
-        micros = int(self._clock() * 1_000_000)
-        return self._modify(
-            request.name, lambda q: q.purge_time.FromMicroseconds(micros)
-        )
+        # purge_time is truncated to microseconds (reference §5.2). Tasks
+        # created before it go at once, in the same transaction: the real
+        # "up to one minute" delay is not worth imitating.
+        now = self._clock()
+        micros = int(now * 1_000_000)
+        until = None
+        if self._task_tombstone_seconds > 0:
+            until = now + self._task_tombstone_seconds
+
+        def purge(queue: Any) -> None:
+            queue.purge_time.FromMicroseconds(micros)
+            self._tasks.purge(queue.name, micros, until)
+
+        return self._modify(request.name, purge)
 
     def pause_queue(self, request: Any) -> Any:
         return self.set_state(request.name, STATE_PAUSED)
@@ -148,6 +175,7 @@ class QueueService:
                 raise queue_not_found()
             change(queue)
             self._store.put(queue, parent)
+        self._on_change(name)
         return queue
 
     def _check_not_tombstoned(self, name: str) -> None:
