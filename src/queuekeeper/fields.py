@@ -216,7 +216,8 @@ def token_pairs(path: str, email: str, detail: str) -> Pairs:
 def implied_burst(rate: float) -> int:
     """The max_burst_size Cloud Tasks derives from a dispatch rate.
 
-    Assumption: Google does not publish the rule (reference §5.3). Queues
+    Assumption: Google does not publish the rule (see the rate limits in
+    docs/cloud-tasks-facts.md). Queues
     created through the API report 100 at the default 500/s, so this takes a
     fifth of a second of dispatches, rounded up, at least 1: exactly 100 at
     the 500/s ceiling. The emulator derives its bursts with this function.

@@ -12,7 +12,7 @@ NOW = 1_800_000_000.0
 
 
 def test_the_documented_example_doubles_three_times_then_grows_linearly() -> None:
-    # Reference §5.4: min 10 s, max 300 s, max_doublings 3.
+    # The documented example (facts: retries): min 10 s, max 300 s, max_doublings 3.
     delays = [retry_delay(n, 10, 300, 3) for n in range(1, 9)]
 
     assert delays == [10, 20, 40, 80, 160, 240, 300, 300]

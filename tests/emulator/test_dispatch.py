@@ -60,7 +60,7 @@ def test_retries_carry_the_previous_response_and_count_executions_without_5xx(
         )
         for r in (first, second, third)
     ]
-    # As recorded against production (reference §5.7).
+    # As recorded against production (facts: tasks).
     assert counts == [
         ("0", "0", None, None),
         ("1", "0", "503", ""),

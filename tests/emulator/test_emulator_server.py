@@ -3,6 +3,7 @@ log, threads, stopping."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -166,3 +167,21 @@ def test_wait_idle_needs_a_running_emulator() -> None:
 
     with pytest.raises(RuntimeError, match="not running"):
         emulator.wait_idle(0.1)
+
+
+def test_a_second_emulator_cannot_take_a_port_already_in_use() -> None:
+    with Emulator(rest_port=None) as first:
+        port = int(first.address.rsplit(":", 1)[1])
+        with pytest.raises(RuntimeError):
+            Emulator(port=port, rest_port=None).start()
+
+
+def test_a_rest_port_in_use_fails_the_start_and_leaves_nothing_running() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        emulator = Emulator(rest_port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            emulator.start()
+        with pytest.raises(RuntimeError):
+            _ = emulator.address

@@ -96,7 +96,9 @@ def connect(use_emulator: bool, retry_deadline: float = 60.0) -> Iterator[CloudT
     from queuekeeper.emulator import Emulator
 
     db = Path(os.environ.get(EMULATOR_DB_ENV) or DEFAULT_EMULATOR_DB)
-    emulator = Emulator(db_path=db)
+    # Only the queue API is needed: no REST surface, and no dispatch of tasks
+    # the database may hold while a plan or an apply runs.
+    emulator = Emulator(db_path=db, rest_port=None, dispatch=False)
     try:
         emulator.start()
     except (OSError, sqlite3.Error) as exc:

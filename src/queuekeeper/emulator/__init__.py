@@ -2,6 +2,8 @@
 dispatches tasks to their HTTP targets.
 
 Only the CLI imports this package; the library's normal code paths never do.
+Comments cite the service's behaviours as `facts: SECTION`, the sections of
+`docs/cloud-tasks-facts.md`.
 """
 
 from .clock import Clock, ManualClock, SystemClock

@@ -84,7 +84,7 @@ def _record_reply(row: TaskRow, reply: Reply, end: float) -> None:
     attempt.response_status.code = _code(reply.status).value[0]
     attempt.response_status.message = _phrase(reply.status)
     row.previous_response = reply.status
-    # X-CloudTasks-TaskExecutionCount leaves out 5xx answers (reference §5.7).
+    # X-CloudTasks-TaskExecutionCount leaves out 5xx answers (facts: tasks).
     if reply.status < 500:
         row.executions += 1
 

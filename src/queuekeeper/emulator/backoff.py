@@ -1,6 +1,6 @@
 """Retry timing: the documented backoff, `Retry-After`, and when to give up.
 
-Reference §5.4. The interval starts at `min_backoff`, doubles `max_doublings`
+facts: retries. The interval starts at `min_backoff`, doubles `max_doublings`
 times, then grows linearly by `2^max_doublings * min_backoff` per retry, and
 never exceeds `max_backoff`: min 10 s, max 300 s and 3 doublings give 10, 20,
 40, 80, 160, 240, 300, 300, ...
@@ -20,7 +20,7 @@ from .queues import (
 )
 
 # 429 and 503 ask the sender to slow down; only they honour Retry-After
-# (the HttpRequest doc in reference §5.4).
+# (the HttpRequest doc in facts: retries).
 THROTTLING_STATUSES = frozenset({429, 503})
 _NANOS = 1_000_000_000
 
@@ -90,7 +90,7 @@ def policy_for(queue_retry: Any, task: Any) -> RetryPolicy:
     """The queue's retry settings with a task-level `retry_config` on top.
 
     `Task.retry_config` "overrides the Queue.retry_config for this task"
-    (reference §5.4). A stored queue has every default filled, so its values
+    (facts: retries). A stored queue has every default filled, so its values
     are taken as they are (a zero `max_doublings` there means linear backoff);
     from the task only the fields it sets override, proto3 zeros being unset.
     """

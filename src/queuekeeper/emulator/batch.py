@@ -1,6 +1,6 @@
 """BatchCreateTasks and BatchDeleteTasks, answered as finished operations.
 
-Both are long-running operations in the API (reference §5.7). The emulator
+Both are long-running operations in the API (facts: tasks). The emulator
 does the work inside the call and answers a `google.longrunning.Operation`
 that is already `done`, with the result packed in `response`, so the client's
 `operation.result()` returns without polling (the emulator serves no

@@ -2,15 +2,15 @@
 
 Queue and task logic raise `ApiError`; `handlers.py` turns it into
 `context.abort`, so only the surfaces know about gRPC contexts. The messages
-below were recorded against production (reference §5.8) unless a comment says
-otherwise.
+below are production's own (facts: queue administration) unless a comment
+says otherwise.
 """
 
 from __future__ import annotations
 
 import grpc
 
-# Messages recorded against production Cloud Tasks (reference §5.8).
+# Messages recorded against production Cloud Tasks (facts: queue administration).
 QUEUE_NOT_FOUND = (
     "Queue does not exist. If you just created the queue, wait at least a minute "
     "for the queue to initialize."
@@ -34,14 +34,14 @@ BAD_TASK_NAME = (
     'Task name must be formatted: "projects/<PROJECT_ID>/locations/<LOCATION_ID>/'
     'queues/<QUEUE_ID>/tasks/<TASK_ID>"'
 )
-# Also recorded against production (aertje `test/conformance/golden/errors.json`).
+# Also as production answers.
 URL_REQUIRED = "HttpRequest.url is required."
 URL_SCHEME = "HttpTarget.url must start with 'http://' or 'https://'."
 
 
 def bad_task_id(task_id: str) -> str:
     """The recorded message for a task ID outside `[A-Za-z0-9_-]{1,500}`."""
-    # "must between" is sic: production says it that way (reference §5.1).
+    # "must between" is sic: production says it that way (facts: names).
     return (
         f'Task ID "{task_id}" can contain only letters ([A-Za-z]), numbers '
         "([0-9]), hyphens (-), or underscores (_). Task ID must between 1 and "

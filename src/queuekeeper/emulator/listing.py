@@ -14,7 +14,7 @@ import re
 from .errors import invalid
 from .messages import STATES_BY_NAME
 
-# Reference §5.8: the maxima, also the sizes used when none is given.
+# The maxima, also the sizes used when none is given (facts: queue administration).
 MAX_PAGE_SIZE = 9800
 MAX_TASK_PAGE_SIZE = 1000
 
@@ -68,7 +68,7 @@ def decode_token(token: str, listing: str) -> str:
     except (ValueError, binascii.Error, KeyError, TypeError) as error:
         raise invalid("Invalid page_token.") from error
     if issued_for != listing or not isinstance(after, str):
-        # Reference §5.8: changing the filter mid-iteration is an error.
+        # Changing the filter mid-iteration is an error (facts: queue administration).
         raise invalid(
             "page_token does not match the parent and filter of this request."
         )

@@ -3,7 +3,7 @@
 A path names a field of `Queue`, possibly nested (`retry_config.max_attempts`).
 The masked field takes the request's value; a masked field the request leaves
 empty is cleared, and `queues.fill_defaults` then restores its default. That is
-how gcloud's `--clear-max-attempts` works (reference §3: masked path, empty value).
+how gcloud's `--clear-max-attempts` works (facts: gcloud: masked path, empty value).
 """
 
 from __future__ import annotations

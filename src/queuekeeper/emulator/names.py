@@ -6,7 +6,7 @@ import re
 
 from .errors import BAD_QUEUE_NAME, BAD_TASK_NAME, bad_task_id, invalid
 
-# Reference §5.1: project IDs may hold `:` and `.` (domain-scoped projects).
+# Project IDs may hold `:` and `.`: domain-scoped projects (facts: names).
 _PARENT = r"projects/[A-Za-z0-9\-:.]+/locations/[A-Za-z0-9\-]+"
 _PARENT_RE = re.compile(_PARENT)
 _QUEUE_RE = re.compile(rf"(?P<parent>{_PARENT})/queues/[A-Za-z0-9\-]{{1,100}}")

@@ -117,7 +117,7 @@ def _headers(
 
 
 def _cloud_tasks_headers(row: TaskRow) -> list[tuple[str, str]]:
-    """The headers every attempt carries (reference §5.7)."""
+    """The headers every attempt carries (facts: tasks)."""
     task = row.task
     retries = task.dispatch_count - 1  # dispatch_count already counts this one
     eta = micros(task.schedule_time)

@@ -17,7 +17,7 @@ from queuekeeper.fields import implied_burst as burst_for_rate
 from .errors import invalid
 from .messages import STATE_RUNNING
 
-# Reference §5.3: unpublished but observed defaults, confirmed by the describe
+# facts: rate limits: unpublished but observed defaults, confirmed by the describe
 # output in Google's "create queues" page.
 DEFAULT_RATE = 500.0
 DEFAULT_CONCURRENCY = 1000
@@ -39,7 +39,7 @@ def prepare_new(queue: Any) -> None:
 
 
 def drop_output_only(queue: Any) -> None:
-    """Ignore what the client may not set (reference §5.2, UpdateQueue doc)."""
+    """Ignore what the client may not set (facts: queue fields, UpdateQueue doc)."""
     queue.ClearField("state")
     queue.ClearField("purge_time")
     if queue.HasField("rate_limits"):
@@ -51,7 +51,7 @@ def drop_output_only(queue: Any) -> None:
 def fill_defaults(queue: Any, *, default_doublings: bool) -> None:
     """Give every unset rate limit and retry setting its default value.
 
-    Also re-derives the burst size, which any update resets (reference §5.3).
+    Also re-derives the burst size, which any update resets (facts: rate limits).
     ``max_doublings`` is the one scalar whose zero is a real value (linear
     backoff), so a zero there becomes the default only when the caller says
     the field was not written explicitly: on create, on an upsert, and when

@@ -1,8 +1,8 @@
 """A queue's token bucket: `max_dispatches_per_second` refill, `max_burst_size` cap.
 
-Reference §5.3: Cloud Tasks dispatches through a token bucket whose size is the
-burst. A new queue starts with a full bucket, so its first `max_burst_size`
-tasks go at once and the rest at the dispatch rate.
+Cloud Tasks dispatches through a token bucket whose size is the burst
+(facts: rate limits). A new queue starts with a full bucket, so its first
+`max_burst_size` tasks go at once and the rest at the dispatch rate.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from .taskstore import TaskRow, TaskStore
 _BATCH = 100  # tasks leased per queue per look
 _TOKEN_WAIT_US = 5_000  # look again for tokens no sooner: batches at high rates
 _SWEEP_EVERY_US = 60_000_000
-RETENTION_US = 31 * 24 * 3600 * 1_000_000  # tasks live at most 31 days (§5.7)
+RETENTION_US = 31 * 24 * 3600 * 1_000_000  # tasks live at most 31 days (facts: tasks)
 
 Done = tuple[int, Reply, float]  # attempt key, what it got, when it ended
 Pick = Callable[[str, int, int], list[TaskRow]]  # queue, now (µs), limit
@@ -239,7 +239,7 @@ class Scheduler:
 
     def _force(self, name: str, now: float) -> None:
         # TODO: RunTask on a task already in flight should start a second
-        # attempt (reference §5.7); one attempt per task at a time is simpler.
+        # attempt (facts: tasks); one attempt per task at a time is simpler.
         if name in self._flying:
             return
         row = self._tasks.get(name)

@@ -3,7 +3,7 @@
 Redirects are not followed: a 3xx is an answer like any other non-2xx, so the
 attempt fails and is retried. The HttpRequest doc says a redirect "may be
 followed"; an emulator that follows none shows the redirect to the developer
-instead of hiding it (ken109's emulator made the same choice, reference §5.7).
+instead of hiding it (facts: tasks).
 Every attempt is bounded by its dispatch deadline in total, connection
 included, so a hung target holds one worker thread for at most that long.
 """

@@ -26,9 +26,9 @@ from .rpc import CallCounter, RpcTable
 
 _WORKERS = 16
 _STOP_GRACE_SECONDS = 1.0
-# Real Cloud Tasks keeps a deleted queue's name for 7 days (reference §5.8).
+# Cloud Tasks keeps a deleted queue's name for 7 days (facts: queue administration).
 DEFAULT_QUEUE_TOMBSTONE = timedelta(days=7)
-# And a task's name for about an hour (2.23 doc and quotas page, §5.7).
+# And a task's name for about an hour (2.23 doc and quotas page; facts: tasks).
 DEFAULT_TASK_TOMBSTONE = timedelta(hours=1)
 
 
@@ -181,7 +181,9 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         backend = Backend(self._settings, self._counter, self._faults)
         executor = futures.ThreadPoolExecutor(max_workers=_WORKERS)
-        server = grpc.server(executor)
+        # gRPC lets a second server share a port by default (SO_REUSEPORT);
+        # two emulators on one port would answer from two different states.
+        server = grpc.server(executor, options=[("grpc.so_reuseport", 0)])
         server.add_generic_rpc_handlers((generic_handler(backend.table),))
         address = self._address(self._port)
         try:
@@ -191,9 +193,14 @@ class Emulator:
             raise
         server.start()
         if self._rest_port is not None:
-            self._rest = RestServer(
-                backend.table, self._host, self._rest_port, self._oidc_pages()
-            )
+            try:
+                self._rest = RestServer(
+                    backend.table, self._host, self._rest_port, self._oidc_pages()
+                )
+            except OSError:
+                server.stop(grace=None)
+                backend.close(0.0)
+                raise
             self._rest.start()
         # Dispatch starts last: the issuer names the REST surface by now.
         backend.start()
@@ -226,7 +233,7 @@ class Emulator:
             pass
 
     def set_queue_state(self, name: str, state: str) -> None:
-        """Test hook: force a queue's state, e.g. "DISABLED" (reference §6.5).
+        """Test hook: force a queue's state, e.g. "DISABLED" (facts: queue fields).
 
         Real Cloud Tasks disables a queue only through a queue.yaml upload that
         omits it, which an emulator has no way to receive.

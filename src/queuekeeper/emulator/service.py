@@ -137,7 +137,7 @@ class QueueService:
         self._on_change(request.name)
 
     def purge_queue(self, request: Any) -> Any:
-        # purge_time is truncated to microseconds (reference §5.2). Tasks
+        # purge_time is truncated to microseconds (facts: queue fields). Tasks
         # created before it go at once, in the same transaction: the real
         # "up to one minute" delay is not worth imitating.
         now = self._clock()
@@ -156,11 +156,11 @@ class QueueService:
         return self.set_state(request.name, STATE_PAUSED)
 
     def resume_queue(self, request: Any) -> Any:
-        # Resume re-enables both PAUSED and DISABLED queues (reference §5.2).
+        # Resume re-enables both PAUSED and DISABLED queues (facts: queue fields).
         return self.set_state(request.name, STATE_RUNNING)
 
     def set_state(self, name: str, state: int) -> Any:
-        """Set a queue's state; also the test hook for DISABLED (reference §6.5)."""
+        """Set a queue's state; also the test hook for DISABLED."""
 
         def change(queue: Any) -> None:
             queue.state = state

@@ -1,6 +1,6 @@
 """Task semantics: what CreateTask accepts, how it fills a task in, and views.
 
-Every function works on a raw `Task` protobuf. Limits come from reference §5.7;
+Every function works on a raw `Task` protobuf. Limits come from facts: tasks;
 messages are production's where one was recorded (see `errors.py`) and ours,
 in the same style, where none was.
 """
@@ -17,7 +17,7 @@ from .errors import URL_REQUIRED, URL_SCHEME, ApiError, invalid, queue_mismatch
 from .messages import METHOD_NAMES, METHOD_POST, VIEW_BASIC, VIEW_FULL, TaskPb
 from .names import split_task_name
 
-# Sources disagree (reference §5.7): the proto says 100 KB, the quotas page
+# Sources disagree (facts: tasks): the proto says 100 KB, the quotas page
 # 1 MB. Other emulators apply 100 KB to App Engine tasks and 1 MB to HTTP
 # tasks; this emulator serves HTTP tasks only, so 1 MB (binary) it is.
 MAX_TASK_BYTES = 1024 * 1024
@@ -61,7 +61,7 @@ def prepare_new(task: Any, parent: str, now: float) -> None:
     _fill_dispatch_deadline(task)
     if task.HasField("retry_config"):
         queues.validate_retry_config(task.retry_config)
-    # create_time is truncated to seconds (reference §5.7).
+    # create_time is truncated to seconds (facts: tasks).
     task.create_time.FromSeconds(int(now))
     if task.ByteSize() > MAX_TASK_BYTES:
         raise invalid(
@@ -164,7 +164,7 @@ def _check_token(request: Any) -> None:
 
 
 def _fill_schedule_time(task: Any, now: float) -> None:
-    # Unset or past means now; truncated to microseconds (reference §5.7).
+    # Unset or past means now; truncated to microseconds (facts: tasks).
     now_us = int(now * 1_000_000)
     wanted = (
         task.schedule_time.ToMicroseconds() if task.HasField("schedule_time") else 0
@@ -178,7 +178,7 @@ def _fill_dispatch_deadline(task: Any) -> None:
     if not task.HasField("dispatch_deadline"):
         task.dispatch_deadline.FromSeconds(DEFAULT_DEADLINE)
         return
-    # Truncated to milliseconds (reference §5.7).
+    # Truncated to milliseconds (facts: tasks).
     millis = task.dispatch_deadline.ToMilliseconds()
     if not MIN_DEADLINE * 1000 <= millis <= MAX_DEADLINE * 1000:
         raise invalid(

@@ -45,7 +45,7 @@ class TaskRow:
     name: str
     queue: str
     task: Any  # the Task protobuf
-    # Responses other than 5xx: X-CloudTasks-TaskExecutionCount (reference §5.7).
+    # Responses other than 5xx: X-CloudTasks-TaskExecutionCount (facts: tasks).
     executions: int = 0
     # HTTP status of the last attempt, 0 when it got none.
     previous_response: int = 0
