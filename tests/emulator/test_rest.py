@@ -165,3 +165,36 @@ def test_rest_calls_are_counted_and_meet_injected_faults(emu: Emulator) -> None:
     assert (status, answer["error"]["status"]) == (503, "UNAVAILABLE")
     assert http(emu, "GET", f"/v2/{PARENT}/queues")[0] == 200
     assert emu.call_counts == {"ListQueues": 2}
+
+
+def test_the_rest_transport_round_trips_tasks(
+    rest: tasks_v2.CloudTasksClient, grpc_client: tasks_v2.CloudTasksClient
+) -> None:
+    queue = f"{PARENT}/queues/rest-tasks"
+    rest.create_queue(parent=PARENT, queue={"name": queue})
+    rest.pause_queue(name=queue)  # keep the tasks where the test can read them
+    task = rest.create_task(
+        parent=queue,
+        task={
+            "name": f"{queue}/tasks/t1",
+            "http_request": {
+                "url": "http://127.0.0.1:9/hook",
+                "http_method": tasks_v2.HttpMethod.PUT,
+                "body": b"payload",
+            },
+        },
+    )
+    assert task.name == f"{queue}/tasks/t1"
+    full = rest.get_task(
+        request={"name": task.name, "response_view": tasks_v2.Task.View.FULL}
+    )
+    assert full.http_request.body == b"payload"
+    assert grpc_client.get_task(name=task.name).name == task.name
+    assert [t.name for t in rest.list_tasks(parent=queue)] == [task.name]
+    # Over REST the client maps the HTTP status: 409 is Conflict.
+    with pytest.raises(exceptions.Conflict, match="already exists"):
+        rest.create_task(
+            parent=queue, task={"name": task.name, "http_request": {"url": "http://x/"}}
+        )
+    rest.delete_task(name=task.name)
+    assert list(rest.list_tasks(parent=queue)) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -36,12 +37,41 @@ from queuekeeper.errors import EXIT_OK, QueuekeeperError
     type=click.Path(dir_okay=False),
     help="SQLite file for the state (default: in memory).",
 )
-def emulator_command(host: str, port: int, rest_port: int, db: str | None) -> int:
-    """Serve the Cloud Tasks v2 API locally, over gRPC and REST."""
+@click.option(
+    "--no-dispatch",
+    is_flag=True,
+    help="Keep tasks without sending them (inspect them with list/get).",
+)
+@click.option(
+    "--queue-tombstone",
+    type=click.FloatRange(0),
+    default=7 * 24 * 3600.0,
+    show_default=True,
+    help="Seconds a deleted queue's name stays unusable, as in Cloud Tasks.",
+)
+def emulator_command(
+    host: str,
+    port: int,
+    rest_port: int,
+    db: str | None,
+    no_dispatch: bool,
+    queue_tombstone: float,
+) -> int:
+    """Serve the Cloud Tasks v2 API locally, over gRPC and REST.
+
+    Tasks are sent to their URLs with the queue's rate, concurrency and retry
+    settings; OIDC tokens verify against the keys at /oauth2/v3/certs on the
+    REST port.
+    """
     from queuekeeper.emulator import Emulator
 
     emulator = Emulator(
-        db_path=Path(db) if db else None, host=host, port=port, rest_port=rest_port
+        db_path=Path(db) if db else None,
+        host=host,
+        port=port,
+        rest_port=rest_port,
+        dispatch=not no_dispatch,
+        queue_tombstone=timedelta(seconds=queue_tombstone),
     )
     try:
         emulator.start()
