@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -75,8 +76,24 @@ AUTH_TOKENS = ("http_target.oauth_token", "http_target.oidc_token")
 
 # Names (of headers, of query parameters) whose values are credentials, and
 # value prefixes that mark one whatever the name: never shown in a plan or log.
-SENSITIVE_WORDS = ("auth", "cookie", "key", "token", "secret", "pass", "signature")
-SENSITIVE_PREFIXES = ("bearer ", "basic ", "digest ")
+SENSITIVE_WORDS = (
+    "auth",
+    "cookie",
+    "key",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "sig",
+    "credential",
+    "session",
+    "csrf",
+    "xsrf",
+    "jwt",
+    "otp",
+)
+# Schemes of an Authorization-like value, and a JSON Web Token's opening.
+_SENSITIVE_VALUE = re.compile(r"^\s*((bearer|basic|digest|token)\s|eyJ[\w-]+\.)", re.I)
 REDACTED = "(redacted)"
 REDACTED_CHANGED = "(redacted, changed)"
 
@@ -118,8 +135,8 @@ def format_rate(rate: float) -> str:
 def is_sensitive(name: str, value: str) -> bool:
     """Whether a named value (a header, a query parameter) is a credential."""
     lowered = name.lower()
-    return any(word in lowered for word in SENSITIVE_WORDS) or (
-        value.lower().startswith(SENSITIVE_PREFIXES)
+    return any(word in lowered for word in SENSITIVE_WORDS) or bool(
+        _SENSITIVE_VALUE.match(value)
     )
 
 
@@ -146,8 +163,9 @@ def redact(
             for name, text in value
         )
     if path == "http_target.uri_override":
+        query = others.get("query_params") if compared is not None else None
         return tuple(
-            (k, _redact_query(v) if k == "query_params" else v) for k, v in value
+            (k, _redact_query(v, query) if k == "query_params" else v) for k, v in value
         )
     return value
 
@@ -156,13 +174,16 @@ def _hidden(text: str, other: str | None, compared: Value | None) -> str:
     return REDACTED_CHANGED if compared is not None and other != text else REDACTED
 
 
-def _redact_query(query: str) -> str:
+def _redact_query(query: str, compared: str | None) -> str:
+    """``a=1&api_key=x`` → ``a=1&api_key=(redacted)``; marks a changed one."""
+    before = dict(part.partition("=")[::2] for part in (compared or "").split("&"))
     parts = []
     for part in query.split("&"):
         name, equals, text = part.partition("=")
-        parts.append(
-            f"{name}={REDACTED}" if equals and is_sensitive(name, text) else part
-        )
+        if equals and is_sensitive(name, text):
+            changed = compared is not None and before.get(name) != text
+            part = f"{name}={REDACTED_CHANGED if changed else REDACTED}"
+        parts.append(part)
     return "&".join(parts)
 
 

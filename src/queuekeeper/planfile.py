@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from collections import Counter
 from typing import Any
 
@@ -27,13 +29,21 @@ FORMAT = "queuekeeper-plan"
 # marked so that `apply` never sends "(redacted)" as a header value.
 REPORT_FORMAT = "queuekeeper-plan-report"
 FORMAT_VERSION = 1
+# Plans of 10,000 queues are a few MB; reading stops beyond this.
+MAX_BYTES = 64 * 1024 * 1024
+_QUEUE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+_PROJECT_ID = re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$")
+_LOCATION_ID = re.compile(r"^[a-z]+(-[a-z]+)*[0-9]*$")
 
-_NAME = {"type": "string", "minLength": 1}
 _KEY = {
     "type": "object",
     "required": ["project", "location", "name"],
     "additionalProperties": False,
-    "properties": {"project": _NAME, "location": _NAME, "name": _NAME},
+    "properties": {
+        "project": {"type": "string", "pattern": _PROJECT_ID.pattern},
+        "location": {"type": "string", "pattern": _LOCATION_ID.pattern},
+        "name": {"type": "string", "pattern": _QUEUE_ID.pattern},
+    },
 }
 _FILE_SCHEMA = {
     "type": "object",
@@ -61,6 +71,18 @@ _FILE_SCHEMA = {
                         "propertyNames": {"enum": list(FIELDS)},
                     },
                     "fingerprint": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "notes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "queue", "message"],
+                "properties": {
+                    "kind": {"enum": [k.value for k in NoteKind]},
+                    "queue": _KEY,
+                    "message": {"type": "string"},
                 },
             },
         },
@@ -112,11 +134,14 @@ def save_plan(plan: Plan, path: str, target: str) -> None:
     """Write a plan that ``apply`` can run against ``target``, owner-only."""
     data = {**plan_to_dict(plan, secrets=True), "target": target}
     text = json.dumps(data, indent=2) + "\n"
+    # A new file, created 0600, then renamed over the target: an existing file
+    # keeps neither its wider mode nor a symlink to somewhere else.
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        # Created 0600 from the start: the file holds the declared values.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        descriptor, temporary = tempfile.mkstemp(prefix=".plan-", dir=folder)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
+        os.replace(temporary, path)
     except OSError as exc:
         raise PlanFileError(
             f"cannot write the plan to {path}: {exc.strerror or exc}"
@@ -144,12 +169,16 @@ def _read(path: str) -> Any:
     if path.endswith((".yaml", ".yml")):
         hint = f"to apply a manifest, pass it with -f: queuekeeper apply -f {path}"
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         raise PlanFileError(f"cannot read plan file {path}: {reason}") from exc
-    except ValueError as exc:
+    if len(raw) > MAX_BYTES:
+        raise PlanFileError(f"{path} is larger than any plan ({MAX_BYTES // 2**20} MB)")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise PlanFileError(
             f"{path} is not a plan file (not JSON: {exc})", hint=hint
         ) from exc
@@ -161,7 +190,8 @@ def _read(path: str) -> Any:
         )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PlanFileError(f"{path} is not a queuekeeper plan file", hint=hint)
-    if data.get("format_version") != FORMAT_VERSION:
+    version = data.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
         raise PlanFileError(
             f"{path} has plan format version {data.get('format_version')!r}; "
             f"this queuekeeper reads version {FORMAT_VERSION}",
@@ -181,14 +211,40 @@ def _plan_from_dict(data: dict[str, Any]) -> Plan:
     fingerprints = {
         QueueKey(**item["queue"]): item["fingerprint"] for item in data["changes"]
     }
+    _check_per_queue(changes, fingerprints)
     notes = tuple(
-        Note(NoteKind(n["kind"]), QueueKey(**n["queue"]), str(n["message"]))
+        Note(NoteKind(n["kind"]), QueueKey(**n["queue"]), n["message"])
         for n in data.get("notes", [])
-        if isinstance(n, dict)
-        and n.get("kind") in {k.value for k in NoteKind}
-        and isinstance(n.get("queue"), dict)
     )
     return Plan(tuple(changes), notes, fingerprints)
+
+
+# What one queue's changes may be, in order: what `make_plan` produces.
+_CHAINS = {
+    (Action.CREATE,),
+    (Action.CREATE, Action.PAUSE),
+    (Action.UPDATE,),
+    (Action.UPDATE, Action.PAUSE),
+    (Action.UPDATE, Action.RESUME),
+    (Action.PAUSE,),
+    (Action.RESUME,),
+}
+
+
+def _check_per_queue(
+    changes: list[Change], fingerprints: dict[QueueKey, str | None]
+) -> None:
+    chains: dict[QueueKey, tuple[Action, ...]] = {}
+    for change in changes:
+        chains[change.key] = (*chains.get(change.key, ()), change.action)
+    for key, chain in chains.items():
+        if chain not in _CHAINS:
+            actions = ", ".join(a.value for a in chain)
+            raise ValueError(f"{key} has changes that cannot go together: {actions}")
+        creating = chain[0] is Action.CREATE
+        if creating != (fingerprints[key] is None):
+            state = "a queue to create" if creating else "an existing queue"
+            raise ValueError(f"{key}: the fingerprint does not fit {state}")
 
 
 def _change(item: dict[str, Any]) -> Change:
@@ -209,6 +265,9 @@ def _change(item: dict[str, Any]) -> Change:
         raise ValueError(f"the {action.value} of {key} carries settings")
     if action is not Action.UPDATE and diffs:
         raise ValueError(f"the {action.value} of {key} carries field changes")
+    paths = [d.path for d in diffs]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"the update of {key} changes one field twice")
     return Change(
         action, key, diffs, {p: v for p, v in settings.items() if v is not None}
     )

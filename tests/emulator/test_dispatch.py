@@ -210,3 +210,14 @@ def test_record_only_mode_keeps_tasks_and_sends_nothing(target: Target) -> None:
         assert [t.name for t in client.list_tasks(parent=queue)] == [task.name]
     assert target.received == []
     assert emulator.dispatch_log == []
+
+
+def test_a_body_without_a_content_type_is_sent_as_octet_stream(world: World) -> None:
+    queue = world.queue()
+    world.task(queue, request={"body": b"\x00raw"})
+    world.task(queue, request={"http_method": Method.GET})
+    world.idle()
+
+    with_body, without = sorted(world.target.received, key=lambda r: r.method)[::-1]
+    assert with_body.header("Content-Type") == "application/octet-stream"
+    assert without.header("Content-Type") is None

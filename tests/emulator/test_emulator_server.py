@@ -4,6 +4,7 @@ log, threads, stopping."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -185,3 +186,25 @@ def test_a_rest_port_in_use_fails_the_start_and_leaves_nothing_running() -> None
             emulator.start()
         with pytest.raises(RuntimeError):
             _ = emulator.address
+
+
+def test_one_database_file_serves_one_emulator_at_a_time(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite3"
+    with (
+        Emulator(db, rest_port=None),
+        pytest.raises(RuntimeError, match="in use by another emulator"),
+    ):
+        Emulator(db, rest_port=None).start()
+    with Emulator(db, rest_port=None) as again:  # free once the first stops
+        assert again.address
+
+
+def test_the_emulator_refuses_another_applications_database(tmp_path: Path) -> None:
+    db = tmp_path / "app.sqlite3"
+    with sqlite3.connect(db) as other:
+        other.execute("CREATE TABLE users (id INTEGER)")
+    with pytest.raises(sqlite3.DatabaseError, match="another application"):
+        Emulator(db, rest_port=None).start()
+    with sqlite3.connect(db) as other:
+        tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"users"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -43,12 +44,19 @@ def verbose_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):  # FloatRange lets NaN through
+        raise click.BadParameter("must be a number of seconds")
+    return value
+
+
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--emulator`` and ``--retry-deadline``: the same for every command."""
     command = click.option(
         "--retry-deadline",
         type=click.FloatRange(0, 3600),
         default=60.0,
+        callback=_finite,
         show_default=True,
         help="Seconds to keep retrying UNAVAILABLE, DEADLINE_EXCEEDED and "
         "RESOURCE_EXHAUSTED answers of one call.",
@@ -101,7 +109,7 @@ def connect(use_emulator: bool, retry_deadline: float = 60.0) -> Iterator[CloudT
     emulator = Emulator(db_path=db, rest_port=None, dispatch=False)
     try:
         emulator.start()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
         raise QueuekeeperError(
             f"cannot open the emulator database {db}: {exc}",
             hint=f"point ${EMULATOR_DB_ENV} at a SQLite file that can be written",

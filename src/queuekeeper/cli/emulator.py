@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from queuekeeper.cli.common import verbose_option
 from queuekeeper.errors import EXIT_OK, QueuekeeperError
 
 
@@ -49,6 +50,7 @@ from queuekeeper.errors import EXIT_OK, QueuekeeperError
     show_default=True,
     help="Seconds a deleted queue's name stays unusable, as in Cloud Tasks.",
 )
+@verbose_option
 def emulator_command(
     host: str,
     port: int,
@@ -77,7 +79,8 @@ def emulator_command(
         emulator.start()
     except (RuntimeError, OSError, sqlite3.Error) as exc:
         raise QueuekeeperError(
-            f"cannot start the emulator on {host}:{port}: {exc}",
+            f"cannot start the emulator (gRPC port {port}, REST port "
+            f"{rest_port}): {exc}",
             hint="choose a free --port and --rest-port (0: any free port), and "
             "a --db that is a writable SQLite file",
         ) from exc

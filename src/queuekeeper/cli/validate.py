@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from queuekeeper.cli.common import verbose_option
@@ -21,5 +23,6 @@ def validate_command(files: tuple[str, ...]) -> int:
         noun = "problem" if len(problems) == 1 else "problems"
         click.secho(f"{len(problems)} {noun} found", fg="red", err=True)
         return EXIT_ERROR
-    click.echo(f"{len(files)} manifest{'s' if len(files) != 1 else ''} valid")
+    count = len({os.path.realpath(f) for f in files})
+    click.echo(f"{count} manifest{'s' if count != 1 else ''} valid")
     return EXIT_OK

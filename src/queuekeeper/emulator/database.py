@@ -8,14 +8,22 @@ generation: 1 had queues only, 2 adds tasks.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 _SCHEMA_VERSION = 2
+# Marks a file as an emulator database (SQLite's application_id header field),
+# so the emulator never adds its tables to some other application's database.
+_APPLICATION_ID = 0x514B4550  # "QKEP"
+
+
+class DatabaseInUse(RuntimeError):
+    """Another emulator process has the database file open."""
 
 
 class Database:
@@ -27,8 +35,10 @@ class Database:
     """
 
     def __init__(self, path: Path | None) -> None:
+        self._claim: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._claim = _claim(path)
         target = ":memory:" if path is None else str(path)
         # isolation_level=None: autocommit, with explicit BEGIN in `atomic`.
         self._db = sqlite3.connect(
@@ -36,14 +46,20 @@ class Database:
         )
         self.lock = threading.RLock()
         if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                _check_ours(self._db, path)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            except BaseException:
+                self.close()
+                raise
 
     def create(self, schema: str) -> None:
         """Create tables and indexes that do not exist yet."""
         with self.lock:
             self._db.executescript(schema)
             self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            self._db.execute(f"PRAGMA application_id={_APPLICATION_ID}")
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -77,3 +93,35 @@ class Database:
     def close(self) -> None:
         with self.lock:
             self._db.close()
+        if self._claim is not None:
+            self._claim.close()  # releases the lock
+            self._claim = None
+
+
+def _claim(path: Path) -> IO[str]:
+    """Lock ``path`` for this process: one emulator per database file.
+
+    Two emulators on one file would each cache queue state (a pause made
+    through one would not stop the other dispatching), so the second refuses.
+    """
+    claim = open(f"{path}.lock", "a", encoding="utf-8")  # noqa: SIM115
+    try:
+        fcntl.flock(claim.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        claim.close()
+        raise DatabaseInUse(
+            f"the emulator database {path} is in use by another emulator process"
+        ) from None
+    return claim
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    marked = db.execute("PRAGMA application_id").fetchone()[0]
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    # Files made before the mark was set have our queues table and no mark.
+    unmarked_ours = marked == 0 and (not names or "queues" in names)
+    if marked != _APPLICATION_ID and not unmarked_ours:
+        raise sqlite3.DatabaseError(
+            f"{path} is a SQLite database of another application; "
+            "the emulator keeps its state in a file of its own"
+        )

@@ -60,6 +60,10 @@ def build(row: TaskRow, queue: Any) -> OutgoingRequest:
 
     auth = _auth(request, target, url)
     headers = _headers(request.headers, target, row, keep_authorization=not auth)
+    if body and not any(name.lower() == "content-type" for name, _ in headers):
+        # HttpRequest.headers doc: a body without a Content-Type is sent as
+        # application/octet-stream.
+        headers = (*headers, ("Content-Type", "application/octet-stream"))
     deadline = task.dispatch_deadline.ToMilliseconds() / 1000
     return OutgoingRequest(method, url, headers, body, deadline, auth)
 

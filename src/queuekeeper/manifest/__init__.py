@@ -89,17 +89,25 @@ def _with_duplicates(
     return specs, unique
 
 
+def _distinct(paths: Iterable[str]) -> tuple[str, ...]:
+    """The paths, each file once however it is spelled (a.yaml, ./a.yaml)."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        seen.setdefault(os.path.realpath(path), path)
+    return tuple(seen.values())
+
+
 def check_files(paths: Iterable[str]) -> list[Problem]:
     """Every problem in each file, each file checked on its own."""
     problems: list[Problem] = []
-    for path in paths:
+    for path in _distinct(paths):
         problems.extend(_collect([path])[1])
     return problems
 
 
 def load_manifest(paths: Iterable[str]) -> Manifest:
     """Load one or more files as one manifest; raise with every problem."""
-    files = tuple(dict.fromkeys(paths))  # the same file twice is read once
+    files = _distinct(paths)
     specs, problems = _collect(files)
     if problems:
         raise ManifestError(problems)
