@@ -33,7 +33,7 @@ FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 _QUEUE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _PROJECT_ID = re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$")
-_LOCATION_ID = re.compile(r"^[a-z]+(-[a-z]+)*[0-9]*$")
+_LOCATION_ID = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 
 _KEY = {
     "type": "object",

@@ -23,7 +23,7 @@ GROUPS = ("rate_limits", "retry_config", "stackdriver_logging_config", "http_tar
 # `${...}` through for editors that validate the file as written).
 _IDS = {
     "project": re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$"),
-    "location": re.compile(r"^[a-z]+(-[a-z]+)*[0-9]*$"),
+    "location": re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$"),
 }
 
 # A declared value in the API's units, and the path it was written at.
