@@ -12,7 +12,7 @@ import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
-from typing import Protocol
+from typing import Any, Protocol
 
 from queuekeeper.emulator import Emulator
 
@@ -35,19 +35,20 @@ class EmulatorLike(Protocol):
 
 
 @contextmanager
-def running_emulator(mode: str) -> Iterator[EmulatorLike]:
-    """An in-memory emulator, in a thread or a child process."""
+def running_emulator(mode: str, **options: Any) -> Iterator[EmulatorLike]:
+    """An in-memory emulator, in a thread or a child process; ``options`` go
+    to ``Emulator`` (e.g. ``dispatch=False``)."""
     if mode == "thread":
-        with Emulator() as emulator:
+        with Emulator(**options) as emulator:
             yield emulator
     else:
-        with ChildEmulator() as child:
+        with ChildEmulator(**options) as child:
             yield child
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, options: dict[str, Any]) -> None:
     """The child's side: run an emulator and answer the parent's commands."""
-    with Emulator() as emulator:
+    with Emulator(**options) as emulator:
         conn.send(emulator.address)
         for command in iter(conn.recv, _STOP):
             if command == _RESET:
@@ -58,12 +59,15 @@ def _serve(conn: Connection) -> None:
 class ChildEmulator:
     """An in-memory emulator in a child process, counts read over a pipe."""
 
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+
     def __enter__(self) -> ChildEmulator:
         # spawn, not fork: forking a process that already runs gRPC threads
         # is unsafe.
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_conn,))
+        self._process = context.Process(target=_serve, args=(child_conn, self._options))
         self._process.start()
         self._address: str = self._conn.recv()
         return self

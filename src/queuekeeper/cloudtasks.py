@@ -1,9 +1,11 @@
-"""The one adapter over google-cloud-tasks.
+"""The adapter over google-cloud-tasks.
 
-Everything that imports the official client lives here: building a client for
-Google Cloud or an emulator, converting between our flat settings and the
-API's ``Queue`` message, and translating the vendor's exceptions into
-:mod:`queuekeeper.errors` with the cause chained.
+Building a client for Google Cloud or an emulator, converting between our
+flat settings and the API's ``Queue`` message, and translating the vendor's
+exceptions into :mod:`queuekeeper.errors` with the cause chained. The CLI's
+queue administration (``CloudTasks``) lives here; the runtime client's calls
+live in the sibling adapter :mod:`queuekeeper.tasksapi`, which reuses these.
+Nothing else imports the official client.
 """
 
 from __future__ import annotations
@@ -106,9 +108,13 @@ def _check_reachable(host: str) -> None:
         "start one with `queuekeeper emulator`, check "
         f"{EMULATOR_HOST_ENV} (host:port), or use --emulator"
     )
-    if not name or not port.isdigit():
+    if "://" in host:
+        hint = "give host:port without a scheme, e.g. 127.0.0.1:8123"
+    if not name or not port.isdigit() or not 0 < int(port) < 65536:
         raise errors.QueuekeeperError(
-            f"{EMULATOR_HOST_ENV}={host!r} is not of the form host:port", hint=hint
+            f"{EMULATOR_HOST_ENV}={host!r} is not of the form host:port "
+            "(port 1 to 65535)",
+            hint=hint,
         )
     try:
         with socket.create_connection((name.strip("[]"), int(port)), CONNECT_TIMEOUT):

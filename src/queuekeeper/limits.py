@@ -137,3 +137,25 @@ def _token(path: str, value: Pairs) -> str | None:
     if not all(text for _, text in value):
         return "service_account_email and the second field must not be empty"
     return None
+
+
+# --- tasks and names (docs/cloud-tasks-facts.md: names, tasks) --------------
+# The runtime client checks these before CreateTask; the emulator keeps its
+# own copies (emulator/taskrules.py), so it never trusts the client it tests.
+
+PROJECT_ID = re.compile(r"([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*")
+LOCATION_ID = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]")
+QUEUE_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
+TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,500}")
+# The proto says 100 KB, the quotas page 1 MB; the emulator takes 1 MiB for
+# HTTP tasks, and so does the client (facts: tasks).
+MAX_TASK_BYTES = 1024 * 1024
+MAX_URL_LENGTH = 2083
+MAX_HEADER_BYTES = 80 * 1024
+MAX_SCHEDULE_AHEAD_SECONDS = 30 * 24 * 3600
+MIN_DISPATCH_DEADLINE_SECONDS = 15
+MAX_DISPATCH_DEADLINE_SECONDS = 30 * 60
+BODY_METHODS = ("POST", "PUT", "PATCH")
+# Characters Cloud Tasks leaves as they are when it encodes a URL; the length
+# limit applies to the encoded form.
+URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"

@@ -19,6 +19,9 @@ from jsonschema.exceptions import ValidationError
 
 from queuekeeper.manifest.yamlload import Document, Path, shown
 
+# Keys whose values may be credentials: messages never repeat them.
+SECRET_KEYS = frozenset({"header_overrides", "auth_key"})
+
 OUTPUT_ONLY_HINTS = {
     "max_burst_size": (
         "max_burst_size is output-only in the Cloud Tasks v2 API: the service "
@@ -92,7 +95,7 @@ def _describe(doc: Document, path: Path, error: ValidationError) -> None:
             "this queuekeeper reads manifests of version 1",
         )
     else:
-        doc.problem(path, _wrong_value(error, secret="header_overrides" in path))
+        doc.problem(path, _wrong_value(error, secret=bool(SECRET_KEYS & set(path))))
 
 
 def _schema_of(error: ValidationError) -> dict[str, Any]:
