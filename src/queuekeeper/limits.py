@@ -110,6 +110,8 @@ def _headers(value: Pairs) -> str | None:
         seen.add(name.lower())
         if "\r" in text or "\n" in text:
             return f"the value of header {name!r} contains a line break"
+        if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
+            return f"the value of header {name!r} contains a control character"
     return None
 
 

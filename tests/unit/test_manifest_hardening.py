@@ -149,3 +149,21 @@ def test_an_endless_file_is_read_only_up_to_a_limit(tmp_path: Path) -> None:
 def test_a_directory_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (problem,) = check_files([str(tmp_path)])
     assert "cannot read the file" in problem.message
+
+
+def test_a_control_character_in_a_header_value_is_one_problem() -> None:
+    _, problems = parse(
+        Q + '    http_target:\n      header_overrides: {X-B: "a\\x1bb"}\n'
+    )
+    assert len(problems) == 1
+    assert "control characters" in problems[0].message
+
+
+def test_bare_scalars_get_a_hint_to_add_a_unit_or_quotes() -> None:
+    _, problems = parse(
+        Q + "    retry_config: {max_backoff: 5}\n"
+        "    http_target:\n      header_overrides: {X-Id: 123}\n"
+    )
+    hints = sorted(p.hint or "" for p in problems)
+    assert hints[0].startswith("durations need a unit: 5s")
+    assert hints[1].startswith("quote it")

@@ -194,6 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_PUT(self) -> None:
+        self._serve("PUT")  # no route takes PUT: a JSON 404, not an HTML page
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests and the CLI print what matters
 

@@ -82,7 +82,9 @@ def _flatten(doc: Document, raw: Any, base: Path, skip: set[Path]) -> Located:
             continue
         for key, written in block.items():
             field, path = f"{group}.{key}", (*base, group, key)
-            if field in FIELDS and not _blocked(path, skip):
+            # A problem already reported in or under this field: say it once.
+            inner = any(s[: len(path)] == path for s in skip)
+            if field in FIELDS and not _blocked(path, skip) and not inner:
                 value = _read(doc, field, written, path)
                 if value is not None:
                     located[field] = (value, path)

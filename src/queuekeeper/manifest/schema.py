@@ -95,7 +95,19 @@ def _describe(doc: Document, path: Path, error: ValidationError) -> None:
             "this queuekeeper reads manifests of version 1",
         )
     else:
-        doc.problem(path, _wrong_value(error, secret=bool(SECRET_KEYS & set(path))))
+        secret = bool(SECRET_KEYS & set(path))
+        doc.problem(path, _wrong_value(error, secret=secret), _hint(error, secret))
+
+
+def _hint(error: ValidationError, secret: bool) -> str | None:
+    """Advice for the two common slips a bare scalar makes."""
+    if error.validator != "type" or error.validator_value != "string":
+        return None
+    if secret or "header_overrides" in error.absolute_path:
+        return 'quote it ("${VAR}" or "123") so YAML keeps it as text'
+    if "duration" in str(_schema_of(error).get("x-error", "")):
+        return f"durations need a unit: {error.instance}s, {error.instance}m, ..."
+    return None
 
 
 def _schema_of(error: ValidationError) -> dict[str, Any]:
