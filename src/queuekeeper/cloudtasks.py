@@ -117,13 +117,38 @@ def _check_reachable(host: str) -> None:
             hint=hint,
         )
     try:
-        with socket.create_connection((name.strip("[]"), int(port)), CONNECT_TIMEOUT):
-            return
+        with socket.create_connection(
+            (name.strip("[]"), int(port)), CONNECT_TIMEOUT
+        ) as probe:
+            answer = _first_bytes(probe)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise errors.QueuekeeperError(
             f"cannot reach a Cloud Tasks emulator at {host}: {reason}", hint=hint
         ) from exc
+    if answer and answer[3:4] != _SETTINGS_FRAME:
+        raise errors.QueuekeeperError(
+            f"{host} does not speak gRPC (HTTP/2): is it the emulator's REST port?",
+            hint=f"{EMULATOR_HOST_ENV} takes the gRPC address the emulator prints",
+        )
+
+
+# The HTTP/2 connection preface and an empty SETTINGS frame: a gRPC server
+# answers with a SETTINGS frame of its own (type 4, the frame's fourth byte);
+# an HTTP/1 server answers with text.
+_SETTINGS_FRAME = b"\x04"
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(
+    [0, 0, 0, 4, 0, 0, 0, 0, 0]
+)
+
+
+def _first_bytes(probe: socket.socket) -> bytes:
+    probe.settimeout(1.0)
+    try:
+        probe.sendall(_HTTP2_PREFACE)
+        return probe.recv(16)
+    except OSError:  # no answer in time: let the real call find out
+        return b""
 
 
 def translate(exc: Exception) -> errors.QueuekeeperError:

@@ -140,3 +140,13 @@ def test_an_unreachable_emulator_host_is_a_clear_error_not_a_long_retry(
     assert main(["plan", "-f", str(manifest)]) == 1
     err = capsys.readouterr().err
     assert f"cannot reach a Cloud Tasks emulator at 127.0.0.1:{port}" in err
+
+
+def test_pointing_the_emulator_host_at_the_rest_port_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Emulator() as emulator:
+        monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", emulator.rest_address)
+        manifest = FIXTURES / "valid" / "web-app.yaml"
+        assert main(["plan", "-f", str(manifest)]) == 1
+    assert "does not speak gRPC" in capsys.readouterr().err
