@@ -1,6 +1,6 @@
 """queuekeeper: Google Cloud Tasks queues as code, and a client to use them.
 
-``TaskManager`` and the task options are re-exported from
+``TaskManager``, ``AsyncTaskManager`` and the task options are re-exported from
 :mod:`queuekeeper.client`, loaded on first use: ``queuekeeper validate``
 imports this package and must stay fast.
 """
@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from queuekeeper.client import (
+        AsyncTaskManager,
         OAuthToken,
         OidcToken,
         QueueOptions,
         TaskManager,
         TaskResult,
+        TaskSpec,
         with_delay,
         with_dispatch_deadline,
         with_headers,
@@ -29,11 +31,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AsyncTaskManager",
     "OAuthToken",
     "OidcToken",
     "QueueOptions",
     "TaskManager",
     "TaskResult",
+    "TaskSpec",
     "with_delay",
     "with_dispatch_deadline",
     "with_headers",

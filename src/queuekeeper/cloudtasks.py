@@ -80,7 +80,7 @@ def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
     """
     host = emulator_host or os.environ.get(EMULATOR_HOST_ENV)
     if host:
-        _check_reachable(host)
+        check_reachable(host)
         channel = grpc.insecure_channel(host)
         return tasks_v2.CloudTasksClient(
             transport=CloudTasksGrpcTransport(channel=channel)
@@ -88,14 +88,18 @@ def make_client(emulator_host: str | None = None) -> tasks_v2.CloudTasksClient:
     try:
         return tasks_v2.CloudTasksClient()
     except auth_exc.DefaultCredentialsError as exc:
-        raise errors.QueuekeeperError(
-            f"no usable Google Cloud credentials: {exc}",
-            hint="run `gcloud auth application-default login`, or use --emulator "
-            f"or set {EMULATOR_HOST_ENV}",
-        ) from exc
+        raise no_credentials(exc) from exc
 
 
-def _check_reachable(host: str) -> None:
+def no_credentials(exc: Exception) -> errors.QueuekeeperError:
+    return errors.QueuekeeperError(
+        f"no usable Google Cloud credentials: {exc}",
+        hint="run `gcloud auth application-default login`, or use --emulator "
+        f"or set {EMULATOR_HOST_ENV}",
+    )
+
+
+def check_reachable(host: str) -> None:
     """Refuse an emulator address nothing listens on, before any call.
 
     Without this an emulator that is not running looks like an outage, and

@@ -2,13 +2,17 @@
 
 ::
 
-    from queuekeeper import TaskManager, QueueOptions
+    from queuekeeper import TaskManager, TaskSpec
 
     with TaskManager(project="my-project", location="europe-west1",
                      base_url="https://api.example.com",
                      auth_key=os.environ["WEBHOOK_API_KEY"]) as tm:
         tm.run("user-notifications", "/api/webhooks/send-welcome-email",
                payload={"user_id": "123"})
+        tm.run_many(TaskSpec("user-notifications", "/api/webhooks/digest",
+                             payload={"user_id": u}) for u in user_ids)
+
+``AsyncTaskManager`` is the same for asyncio code (``await tm.run(...)``).
 
 Nothing in this package imports grpc or google-cloud-tasks at import time:
 the adapter (:mod:`queuekeeper.tasksapi`) is loaded on the first call that
@@ -17,6 +21,8 @@ needs the service, and never in test mode.
 
 from __future__ import annotations
 
+from queuekeeper.client.asyncmanager import AsyncTaskManager
+from queuekeeper.client.bulk import Outcomes, TaskSpec
 from queuekeeper.client.manager import TaskManager
 from queuekeeper.client.options import (
     OAuthToken,
@@ -37,9 +43,11 @@ from queuekeeper.client.request import TaskResult
 from queuekeeper.client.testmode import Outbox, RecordedQueueOperation, RecordedTask
 
 __all__ = [
+    "AsyncTaskManager",
     "OAuthToken",
     "OidcToken",
     "Outbox",
+    "Outcomes",
     "QueueInfo",
     "QueueOptions",
     "RecordedQueueOperation",
@@ -47,6 +55,7 @@ __all__ = [
     "TaskManager",
     "TaskOption",
     "TaskResult",
+    "TaskSpec",
     "with_delay",
     "with_dispatch_deadline",
     "with_headers",

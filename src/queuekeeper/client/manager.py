@@ -3,31 +3,25 @@
 One google-cloud-tasks client per TaskManager, built on first use and shared
 by every thread; ``close()`` releases it. In test mode no client is ever
 built: a :class:`~queuekeeper.client.testmode.Recorder` takes its place.
+What it shares with :class:`~queuekeeper.client.asyncmanager.AsyncTaskManager`
+(settings, checks, auto-create, the rules of each call as flows) is in
+:mod:`queuekeeper.client.core`; this module runs those flows, blocking.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
 
 from queuekeeper import errors
-from queuekeeper.client import calls
+from queuekeeper.client import observe
 from queuekeeper.client.backend import Backend
-from queuekeeper.client.checks import queue_key
-from queuekeeper.client.config import (
-    check_auth_key,
-    check_location,
-    check_project,
-    load_config,
-    manifest_scope,
-    test_mode_from,
-)
+from queuekeeper.client.bulk import Outcomes, TaskSpec
+from queuekeeper.client.core import PARALLEL_CALLS, ManagerCore
+from queuekeeper.client.flow import Flow, drive
 from queuekeeper.client.options import (
     OAuthToken,
     OidcToken,
@@ -36,22 +30,12 @@ from queuekeeper.client.options import (
     resolve,
 )
 from queuekeeper.client.queueadmin import QueueAdministration
-from queuekeeper.client.queues import QueueOptions
-from queuekeeper.client.request import TaskResult, build_request
-from queuekeeper.client.retry import RetryPolicy
-from queuekeeper.client.testmode import Outbox, Recorder
-from queuekeeper.client.urls import BaseUrl
-from queuekeeper.fields import Value
-from queuekeeper.manifest import QueueKey, QueueSpec, load_manifest
+from queuekeeper.client.request import TaskResult
 
-# The package's name, not this module's: applications configure one logger.
-log = logging.getLogger("queuekeeper.client")
-
-PathLike = str | os.PathLike[str]
 T = TypeVar("T")
 
 
-class TaskManager(QueueAdministration):
+class TaskManager(ManagerCore, QueueAdministration):
     """Enqueue HTTP tasks on ``base_url`` + path; manage the queues.
 
     Every argument is a keyword. ``auth_key`` goes out as ``X-API-Key`` on
@@ -64,83 +48,7 @@ class TaskManager(QueueAdministration):
     ``$CLOUD_TASKS_EMULATOR_HOST``) selects an emulator.
     """
 
-    def __init__(
-        self,
-        *,
-        project: str,
-        location: str,
-        base_url: str,
-        auth_key: str | None = None,
-        queue_options: QueueOptions | None = None,
-        declarations: Iterable[QueueSpec] | None = None,
-        auto_create: bool = True,
-        test_mode: bool | None = None,
-        emulator_host: str | None = None,
-        retry_deadline: float = 30.0,
-        call_timeout: float = 10.0,
-    ) -> None:
-        self.project: str = _checked(check_project, project)
-        self.location: str = _checked(check_location, location)
-        self._base_url: BaseUrl = _checked(BaseUrl.parse, base_url)
-        self._auth_key = _checked(check_auth_key, auth_key)
-        if queue_options is not None and not isinstance(queue_options, QueueOptions):
-            raise errors.ConfigError("queue_options must be a QueueOptions")
-        self.queue_options = queue_options
-        self._declared = (
-            None if declarations is None else {d.key: d for d in declarations}
-        )
-        self.auto_create = auto_create
-        self.test_mode = test_mode_from(os.environ) if test_mode is None else test_mode
-        if not (call_timeout > 0 and retry_deadline >= 0):
-            raise errors.ConfigError(
-                "call_timeout must be more than 0 and retry_deadline at least 0"
-            )
-        self._emulator_host = emulator_host
-        self._retry = RetryPolicy(deadline=retry_deadline)
-        self._call_timeout = call_timeout
-        self._lock = threading.Lock()
-        self._closed = False
-        self._recorder = Recorder() if self.test_mode else None
-        self._api: Backend | None = self._recorder
-
-    @classmethod
-    def from_manifest(
-        cls,
-        paths: PathLike | Iterable[PathLike],
-        *,
-        project: str | None = None,
-        location: str | None = None,
-        **options: Any,
-    ) -> TaskManager:
-        """A TaskManager that auto-creates only the queues the manifest
-        declares, as declared. ``project`` and ``location`` default to the
-        manifest's, when it declares queues in exactly one of each."""
-        files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-        manifest = load_manifest(os.fspath(f) for f in files)
-        project, location = manifest_scope(manifest, project, location)
-        return cls(
-            project=project,
-            location=location,
-            declarations=manifest.queues,
-            **options,
-        )
-
-    @classmethod
-    def from_config(cls, path: PathLike, **overrides: Any) -> TaskManager:
-        """A TaskManager from a file's ``task_manager:`` block; keyword
-        arguments (``test_mode=``, ``emulator_host=``, ...) win over it."""
-        return cls(**{**load_config(path), **overrides})
-
-    @property
-    def base_url(self) -> str:
-        return str(self._base_url)
-
-    @property
-    def outbox(self) -> Outbox:
-        """Test mode's record of tasks and queue operations."""
-        if self._recorder is None:
-            raise RuntimeError("the outbox exists only in test mode")
-        return self._recorder.outbox
+    _api: Backend | None = None  # the client, once built
 
     def run(
         self,
@@ -176,63 +84,39 @@ class TaskManager(QueueAdministration):
         }
         return self._enqueue(queue, path, resolve(options, keywords))
 
-    # TODO: run_many (BatchCreateTasks, 100 tasks a call) belongs beside run
-    # and shares _enqueue's checks; it comes with the bulk issue.
-
+    @observe.instrumented  # metrics and spans, when the application enabled them
     def _enqueue(self, queue: str, path: str, settings: TaskSettings) -> TaskResult:
-        started = time.perf_counter()
-        key = self._key(queue, for_task=True)
-        now = datetime.now(timezone.utc)
-        request = build_request(
-            self._base_url, self._auth_key, key, path, settings, now
-        )
-        make_queue = self._auto_create if self.auto_create else None
-        created, attempts = calls.send_task(
-            self._backend(), self._retry, request, make_queue
-        )
-        log.info(
-            "enqueued task %s on %s: %s %s (%.1f ms%s)",
-            created.name.rsplit("/", 1)[-1],
-            key.name,
-            request.method,
-            path.split("?", 1)[0],  # a query may hold a secret
-            (time.perf_counter() - started) * 1000,
-            ", test mode: not sent" if self.test_mode else "",
-        )
-        return TaskResult(
-            name=created.name,
-            queue=key.name,
-            url=request.url,
-            method=request.method,
-            schedule_time=created.schedule_time,
-            attempts=attempts,
-            test_mode=self.test_mode,
-        )
+        request = self._task_request(queue, path, settings)
+        return self._drive(self._send_one(request, path))
 
-    def _auto_create(self, missing: errors.QueueNotFound) -> None:
-        key = QueueKey.from_path(missing.queue)
-        declared = None if self._declared is None else self._declared.get(key)
-        if self._declared is not None and declared is None:
-            files = sorted({spec.file for spec in self._declared.values()})
-            raise errors.QueueNotFound(
-                key.path,
-                missing.api_message,
-                hint=f"auto-create makes only the queues declared in "
-                f"{', '.join(files) or 'the manifest'}; declare {key.name} there",
-            ) from missing
-        settings = self._settings_for(key)
-        calls.auto_create(self._backend(), self._retry, key, settings, declared)
-
-    def _settings_for(self, key: QueueKey) -> Mapping[str, Value]:
-        declared = None if self._declared is None else self._declared.get(key)
-        if declared is not None:
-            return declared.settings
-        return self.queue_options.settings() if self.queue_options else {}
+    def run_many(
+        self,
+        tasks: Iterable[TaskSpec | Mapping[str, Any]],
+        *options: TaskOption,
+        parallel: int = PARALLEL_CALLS,
+    ) -> Outcomes:
+        """Enqueue many tasks: BatchCreateTasks, 100 tasks a call per queue,
+        up to ``parallel`` calls at once. ``options`` apply to every task,
+        before its own. One outcome per task, in input order: its TaskResult
+        or the error it met; a task that fails does not stop the others.
+        """
+        bulk = self._bulk(tasks, options, parallel)
+        while flows := bulk.next_phase():
+            bulk.settle(self._drive_all(flows, bulk.parallel))
+        self._bulk_done(bulk)
+        return bulk.outcomes()
 
     # --- lifecycle --------------------------------------------------------
 
-    def _key(self, queue: str, *, for_task: bool = False) -> QueueKey:
-        return queue_key(queue, self.project, self.location, for_task=for_task)
+    def _drive(self, flow: Flow[T]) -> T:
+        return drive(flow, self._backend())
+
+    def _drive_all(self, flows: Sequence[Flow[T]], parallel: int) -> list[T]:
+        api = self._backend()
+        if parallel == 1 or len(flows) == 1:
+            return [drive(flow, api) for flow in flows]
+        with ThreadPoolExecutor(min(parallel, len(flows))) as pool:
+            return list(pool.map(lambda flow: drive(flow, api), flows))
 
     def _backend(self) -> Backend:
         with self._lock:
@@ -240,6 +124,8 @@ class TaskManager(QueueAdministration):
                 raise errors.ClientClosedError(
                     "this TaskManager is closed", hint="make a new one"
                 )
+            if self._recorder is not None:
+                return self._recorder
             if self._api is None:
                 # Imported here: test mode and `validate` never load gRPC.
                 from queuekeeper import tasksapi
@@ -265,17 +151,3 @@ class TaskManager(QueueAdministration):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        key = "<set>" if self._auth_key is not None else None
-        return (
-            f"TaskManager(project={self.project!r}, location={self.location!r}, "
-            f"base_url={self.base_url!r}, auth_key={key}, test_mode={self.test_mode})"
-        )
-
-
-def _checked(check: Callable[[Any], T], value: object) -> T:
-    try:
-        return check(value)
-    except ValueError as exc:
-        raise errors.ConfigError(str(exc)) from exc

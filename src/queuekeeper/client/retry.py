@@ -1,8 +1,10 @@
 """Retrying one call with exponential backoff, counting the attempts.
 
-The call receives its attempt number (0 for the first), so it can tell an
-answer to its own earlier attempt (ALREADY_EXISTS after a lost reply) from a
-real conflict.
+The call is a flow (:mod:`queuekeeper.client.flow`) that receives its
+attempt number (0 for the first), so it can tell an answer to its own
+earlier attempt (ALREADY_EXISTS after a lost reply) from a real conflict.
+The waits are :class:`~queuekeeper.client.flow.Sleep` steps, so the same
+rule serves the synchronous and the asynchronous TaskManager.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from queuekeeper.client.flow import Flow, Sleep
 from queuekeeper.errors import QueuekeeperError, TransientError
 
 log = logging.getLogger("queuekeeper.client")
@@ -35,25 +38,26 @@ class RetryPolicy:
         return random.uniform(cap / 2, cap)
 
 
-def with_retries(
+def retrying(
     policy: RetryPolicy,
     what: str,
-    call: Callable[[int], T],
+    attempt: Callable[[int], Flow[T]],
     *,
     retry_on: tuple[type[QueuekeeperError], ...] = (TransientError,),
-) -> tuple[T, int]:
-    """``call``'s result and the attempts made; the last error if none worked."""
+) -> Flow[tuple[T, int]]:
+    """``attempt``'s result and the attempts made; the last error if none
+    worked."""
     give_up = time.monotonic() + policy.deadline
-    attempt = 0
+    number = 0
     while True:
         try:
-            return call(attempt), attempt + 1
+            return (yield from attempt(number)), number + 1
         except retry_on as exc:
-            wait = policy.delay(attempt)
+            wait = policy.delay(number)
             if time.monotonic() + wait > give_up:
                 raise
             log.warning(
-                "%s failed (%s); retry %d in %.2f s", what, exc, attempt + 1, wait
+                "%s failed (%s); retry %d in %.2f s", what, exc, number + 1, wait
             )
-        time.sleep(wait)
-        attempt += 1
+        yield Sleep(wait)
+        number += 1
