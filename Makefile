@@ -32,6 +32,7 @@ test: lint typecheck unit
 bench: $(BIN)/queuekeeper
 	$(BIN)/python benchmarks/plan_scale.py
 	$(BIN)/python benchmarks/validate_speed.py
+	$(BIN)/python benchmarks/run_overhead.py
 
 clean:
 	rm -rf $(VENV) .queuekeeper build src/*.egg-info
