@@ -78,9 +78,11 @@ def test_the_rate_holds_in_real_time_too(target: Target) -> None:
         client.resume_queue(name=name)
         received = target.wait_for(30)
 
-    # A burst of 10, then 20 more at 50/s: 0.4 s from the first to the last.
+    # A burst of 10, then 20 more at 50/s: at least 0.4 s from the first to
+    # the last. Only the lower bound is checked: a busy machine may be slower,
+    # but nothing may make the emulator faster than the rate.
     span = received[-1].at - received[0].at
-    assert 0.36 <= span <= 0.8
+    assert span >= 0.36
 
 
 def test_no_more_than_max_concurrent_dispatches_are_in_flight(world: World) -> None:

@@ -160,7 +160,8 @@ def _settings(doc: Document, skip: set[Path]) -> dict[str, Any]:
 
 def _queue_options(doc: Document, raw: Any, skip: set[Path]) -> QueueOptions | None:
     path: Path = (BLOCK, "queue_options")
-    if not isinstance(raw, dict) or _blocked(path, skip):
+    inner = any(s[: len(path)] == path for s in skip)  # reported already
+    if not isinstance(raw, dict) or _blocked(path, skip) or inner:
         return None
     try:
         return QueueOptions(
@@ -170,7 +171,7 @@ def _queue_options(doc: Document, raw: Any, skip: set[Path]) -> QueueOptions | N
             max_concurrent_dispatches=_maybe(int, raw, "max_concurrent_dispatches"),
             max_attempts=_maybe(parse_max_attempts, raw, "max_attempts"),
         )
-    except (ValueError, ConfigError) as exc:
+    except (ValueError, ArithmeticError, ConfigError) as exc:
         doc.problem(path, str(exc))
         return None
 

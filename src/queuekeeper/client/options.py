@@ -15,6 +15,7 @@ applies them in order, then its keyword arguments:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -158,8 +159,15 @@ def _duration(what: str, value: timedelta | float) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > _MAX_SECONDS:
+            raise InvalidTask(what, f"{value} is not a usable number of seconds")
         return timedelta(seconds=value)
     raise InvalidTask(what, "must be a timedelta or a number of seconds")
+
+
+# Far beyond any limit the service has (30 days ahead, 30 minutes deadline),
+# yet small enough for timedelta.
+_MAX_SECONDS = 10**9
 
 
 KEYWORDS: Mapping[str, Callable[[Any], TaskOption]] = {
