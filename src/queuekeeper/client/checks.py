@@ -101,7 +101,8 @@ def schedule_time(settings: TaskSettings, now: datetime) -> datetime | None:
     when = settings.schedule_time
     if settings.delay is not None:
         if settings.delay < timedelta(0):
-            raise InvalidTask("delay", f"{settings.delay} is negative")
+            seconds = settings.delay.total_seconds()
+            raise InvalidTask("delay", f"{seconds:g} s is negative")
         if not settings.delay:
             return None
         when = now + settings.delay
