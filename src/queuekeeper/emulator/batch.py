@@ -86,7 +86,10 @@ def create_tasks(service: TaskService, request: Any, operations: Operations) -> 
         def one(item: Any) -> Any:
             return in_view(service.add(parent, item.task), item.response_view)
 
-        return _operation(service, parent, items, one, _CREATE_PARTIAL)
+        # One transaction for the batch (each item a savepoint in it): a
+        # commit per task made concurrent batches queue on the database.
+        with service.atomic():
+            return _operation(service, parent, items, one, _CREATE_PARTIAL)
 
     return operations.once(("create", request.request_id), run)
 

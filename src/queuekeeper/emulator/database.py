@@ -45,6 +45,7 @@ class Database:
             target, check_same_thread=False, isolation_level=None
         )
         self.lock = threading.RLock()
+        self._depth = 0  # open transaction levels; guarded by `lock`
         if path is not None:
             try:
                 _check_ours(self._db, path)
@@ -63,15 +64,28 @@ class Database:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """Run a read-check-write sequence as one transaction, one thread at a time."""
+        """Run a read-check-write sequence as one transaction, one thread at a time.
+
+        Nested calls (a batch of creates, each atomic) become savepoints of
+        the outer transaction: an inner failure undoes only its own part, and
+        the batch commits once.
+        """
         with self.lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            depth = self._depth
+            self._db.execute(f"SAVEPOINT s{depth}" if depth else "BEGIN IMMEDIATE")
+            self._depth += 1
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if depth:
+                    self._db.execute(f"ROLLBACK TO s{depth}")
+                    self._db.execute(f"RELEASE s{depth}")
+                else:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            finally:
+                self._depth -= 1
+            self._db.execute(f"RELEASE s{depth}" if depth else "COMMIT")
 
     def execute(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         with self.lock:

@@ -8,6 +8,7 @@ as `ApiError`. Dispatch is told about new tasks and RunTask through
 from __future__ import annotations
 
 import secrets
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -139,6 +140,10 @@ class TaskService:
             self._tasks.insert(TaskRow(task.name, queue, task), int(now * 1_000_000))
         self._hooks.notice(queue)
         return task
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A transaction that creates and deletes of tasks may join."""
+        return self._queues.atomic()
 
     def check_queue(self, queue: str) -> None:
         if not self._queues.exists(queue):
