@@ -112,11 +112,12 @@ def check_reachable(host: str) -> None:
         "start one with `queuekeeper emulator`, check "
         f"{EMULATOR_HOST_ENV} (host:port), or use --emulator"
     )
-    if "://" in host:
+    scheme = "://" in host
+    if scheme:
         hint = "give host:port without a scheme, e.g. 127.0.0.1:8123"
-    if not name or not port.isdigit() or not 0 < int(port) < 65536:
+    if scheme or not name or not port.isdigit() or not 0 < int(port) < 65536:
         raise errors.QueuekeeperError(
-            f"{EMULATOR_HOST_ENV}={host!r} is not of the form host:port "
+            f"the emulator address {host!r} is not of the form host:port "
             "(port 1 to 65535)",
             hint=hint,
         )

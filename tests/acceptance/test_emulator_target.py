@@ -150,3 +150,14 @@ def test_pointing_the_emulator_host_at_the_rest_port_is_a_clear_error(
         manifest = FIXTURES / "valid" / "web-app.yaml"
         assert main(["plan", "-f", str(manifest)]) == 1
     assert "does not speak gRPC" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:99999", "http://127.0.0.1:1"])
+def test_a_malformed_emulator_address_is_named_with_the_expected_form(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", host)
+    manifest = FIXTURES / "valid" / "web-app.yaml"
+    assert main(["plan", "-f", str(manifest)]) == 1
+    err = capsys.readouterr().err
+    assert f"the emulator address {host!r} is not of the form host:port" in err
