@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Iterator
 from types import TracebackType
 
 
@@ -94,3 +95,13 @@ class LatencyProxy:
             await sink.drain()
         if sink.can_write_eof():
             sink.write_eof()
+
+
+@contextlib.contextmanager
+def reachable(address: str, rtt_ms: float) -> Iterator[str]:
+    """The address to time calls against: the emulator's, or a slower one."""
+    if not rtt_ms:
+        yield address
+        return
+    with LatencyProxy(address, rtt_ms / 1000) as proxy:
+        yield proxy.address

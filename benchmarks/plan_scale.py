@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -34,7 +34,7 @@ from google.cloud import tasks_v2
 
 import rawclient
 from emulator_host import MODES, EmulatorLike, running_emulator
-from latency_proxy import LatencyProxy
+from latency_proxy import reachable
 from queuekeeper.apply import read_live
 from queuekeeper.cli import main as cli_main
 from queuekeeper.cloudtasks import EMULATOR_HOST_ENV, CloudTasks, make_client
@@ -315,16 +315,6 @@ def print_header(args: argparse.Namespace) -> None:
         f"emulator in a {args.emulator}, {network}; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
     )
-
-
-@contextlib.contextmanager
-def reachable(address: str, rtt_ms: float) -> Iterator[str]:
-    """The address to time calls against: the emulator's, or a slower one."""
-    if not rtt_ms:
-        yield address
-        return
-    with LatencyProxy(address, rtt_ms / 1000) as proxy:
-        yield proxy.address
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,14 +33,13 @@ what the figures assume, or a task was not delivered.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -48,7 +47,7 @@ from google.cloud import tasks_v2
 
 import rawclient
 from emulator_host import MODES, EmulatorLike, running_emulator
-from latency_proxy import LatencyProxy
+from latency_proxy import reachable
 from queuekeeper import TaskManager, TaskSpec
 
 PROJECT = "bench"
@@ -286,16 +285,6 @@ def print_header(args: argparse.Namespace) -> None:
         f"(dispatch off), {network}; Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs"
     )
-
-
-@contextlib.contextmanager
-def reachable(address: str, rtt_ms: float) -> Iterator[str]:
-    """The address to time calls against: the emulator's, or a slower one."""
-    if not rtt_ms:
-        yield address
-        return
-    with LatencyProxy(address, rtt_ms / 1000) as proxy:
-        yield proxy.address
 
 
 def main(argv: Sequence[str] | None = None) -> int:

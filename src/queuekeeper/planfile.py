@@ -31,18 +31,21 @@ REPORT_FORMAT = "queuekeeper-plan-report"
 FORMAT_VERSION = 1
 # Plans of 10,000 queues are a few MB; reading stops beyond this.
 MAX_BYTES = 64 * 1024 * 1024
-_QUEUE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
-_PROJECT_ID = re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$")
-_LOCATION_ID = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+def _whole(pattern: re.Pattern[str]) -> dict[str, str]:
+    # JSON Schema patterns search; anchored, they match whole ids as fullmatch.
+    return {"type": "string", "pattern": f"^(?:{pattern.pattern})$"}
+
 
 _KEY = {
     "type": "object",
     "required": ["project", "location", "name"],
     "additionalProperties": False,
     "properties": {
-        "project": {"type": "string", "pattern": _PROJECT_ID.pattern},
-        "location": {"type": "string", "pattern": _LOCATION_ID.pattern},
-        "name": {"type": "string", "pattern": _QUEUE_ID.pattern},
+        "project": _whole(limits.PROJECT_ID),
+        "location": _whole(limits.LOCATION_ID),
+        "name": _whole(limits.QUEUE_ID),
     },
 }
 _FILE_SCHEMA = {

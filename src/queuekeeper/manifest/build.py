@@ -8,7 +8,6 @@ is reported once, at its own line, however many queues inherit it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +20,7 @@ from queuekeeper.manifest.yamlload import Document, Path
 GROUPS = ("rate_limits", "retry_config", "stackdriver_logging_config", "http_target")
 # After interpolation, the ids must be what the API takes (the schema lets
 # `${...}` through for editors that validate the file as written).
-_IDS = {
-    "project": re.compile(r"^([A-Za-z0-9.-]+:)?[A-Za-z0-9][A-Za-z0-9-]*$"),
-    "location": re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$"),
-}
+_IDS = {"project": limits.PROJECT_ID, "location": limits.LOCATION_ID}
 
 # A declared value in the API's units, and the path it was written at.
 Located = dict[str, tuple[Value, Path]]
@@ -63,7 +59,7 @@ def _check_ids(doc: Document, raw: dict[str, Any], base: Path, skip: set[Path]) 
         if (
             isinstance(value, str)
             and not _blocked(path, skip)
-            and (not pattern.match(value))
+            and (not pattern.fullmatch(value))
         ):
             doc.problem(path, f"{value!r} is not a valid {key} id")
             skip.add(path)

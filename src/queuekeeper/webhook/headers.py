@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from queuekeeper.limits import QUEUE_ID, TASK_ID
+
 from .errors import NotACloudTasksRequest
 
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -27,10 +29,6 @@ ETA = "X-CloudTasks-TaskETA"
 PREVIOUS_RESPONSE = "X-CloudTasks-TaskPreviousResponse"
 RETRY_REASON = "X-CloudTasks-TaskRetryReason"
 
-# Queue IDs are 1-100 letters, digits or hyphens; task IDs 1-500 letters,
-# digits, hyphens or underscores (facts: names).
-_QUEUE_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
-_TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,500}")
 # ASCII digits only: int() would also read other scripts' digits, and signs.
 _COUNT = re.compile(r"[0-9]{1,18}")
 # Twelve digits reach past datetime's year 9999, and no further.
@@ -71,8 +69,8 @@ def parse_task_headers(headers: HeaderSource) -> TaskAttempt:
     if TASK_NAME.lower() not in found:
         raise NotACloudTasksRequest(TASK_NAME, f"no {TASK_NAME} header")
     return TaskAttempt(
-        queue_name=_name(found, QUEUE_NAME, _QUEUE_ID),
-        task_name=_name(found, TASK_NAME, _TASK_ID),
+        queue_name=_name(found, QUEUE_NAME, QUEUE_ID),
+        task_name=_name(found, TASK_NAME, TASK_ID),
         retry_count=_count(RETRY_COUNT, _required(found, RETRY_COUNT)),
         execution_count=_count(EXECUTION_COUNT, _required(found, EXECUTION_COUNT)),
         eta=_eta(_required(found, ETA)),
